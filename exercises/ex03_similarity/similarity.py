@@ -1,0 +1,75 @@
+"""Cosine similarity: how closely two embeddings point in the same direction.
+
+Embeddings of the same face point in almost the same direction; the length of an embedding carries no
+identity.
+Cosine similarity ignores length: cos(a, b) = (a · b) / (|a| |b|), a number in [-1, 1].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ex03_similarity._checks import as_array, check_same_dim
+
+
+def l2_normalize(x: Any) -> np.ndarray:
+    """Scale a vector, or each row of a matrix, to length 1.
+
+    Args:
+        x: a vector of shape (D,) or a batch of vectors of shape (N, D).
+
+    Returns:
+        float64 array of the same shape whose vectors (rows) have length 1.
+
+    Raises:
+        ValueError: bad input (see ``as_array``), or a vector of all zeros — it has no direction.
+    """
+    # TODO(ex03): write this part, then run the tests.
+    raise NotImplementedError("TODO(ex03): implement l2_normalize — see exercises/ex03_similarity/README.md, step 1")
+
+
+def cosine_similarity(a: Any, b: Any) -> float:
+    """Cosine similarity of two vectors.
+
+    Args:
+        a: vector of shape (D,).
+        b: vector of shape (D,).
+
+    Returns:
+        a float in [-1, 1]: 1 = same direction, 0 = unrelated, -1 = opposite.
+
+    Raises:
+        ValueError: not vectors, different lengths, zero vectors, NaN/inf, not numbers.
+    """
+    # TODO(ex03): write this part, then run the tests.
+    raise NotImplementedError("TODO(ex03): implement cosine_similarity — see exercises/ex03_similarity/README.md, step 2")
+
+
+def cosine_similarity_many(query: Any, gallery: Any) -> np.ndarray:
+    """Cosine similarity of one query vector against every row of a gallery.
+
+    Args:
+        query: vector of shape (D,).
+        gallery: matrix of shape (N, D), one embedding per row.
+
+    Returns:
+        float64 array of shape (N,): element i is the similarity of the query and row i.
+    """
+    # TODO(ex03): write this part, then run the tests.
+    raise NotImplementedError("TODO(ex03): implement cosine_similarity_many — see exercises/ex03_similarity/README.md, step 3")
+
+
+def cosine_similarity_matrix(a: Any, b: Any) -> np.ndarray:
+    """Cosine similarity of every row of ``a`` with every row of ``b``, with one matrix product.
+
+    Args:
+        a: matrix of shape (M, D).
+        b: matrix of shape (N, D).
+
+    Returns:
+        float64 array of shape (M, N): element [i, j] is the similarity of a[i] and b[j].
+    """
+    # TODO(ex03): write this part, then run the tests.
+    raise NotImplementedError("TODO(ex03): implement cosine_similarity_matrix — see exercises/ex03_similarity/README.md, step 4")

@@ -1,0 +1,119 @@
+"""Thresholds: turning a similarity score into a yes/no decision, and measuring the mistakes it makes.
+
+Two kinds of mistake:
+- a false accept: an impostor's score reaches the threshold (FAR = false accept rate);
+- a false reject: the genuine person's score falls below it (FRR = false reject rate).
+Raising the threshold trades false accepts for false rejects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ex03_similarity._checks import as_array, check_score, check_threshold
+
+
+@dataclass(frozen=True)
+class ThresholdPreset:
+    """A named range of thresholds: ``low <= threshold < high`` (the top preset includes 1.0)."""
+
+    name: str
+    low: float
+    high: float
+    meaning: str
+
+
+# Rules of thumb for cosine thresholds. Useful values depend on the model: calibrate on your own data
+# (``threshold_for_far``) before trusting any of these.
+THRESHOLD_PRESETS: tuple[ThresholdPreset, ...] = (
+    ThresholdPreset("very strict", 0.95, 1.0, "almost identical embeddings only; many false rejects"),
+    ThresholdPreset("balanced", 0.85, 0.95, "a common starting point for a well-trained model"),
+    ThresholdPreset("lenient", 0.70, 0.85, "fewer false rejects, more false accepts"),
+    ThresholdPreset("very permissive", -1.0, 0.70, "accepts loosely similar faces; risky for security"),
+)
+
+
+def is_match(score: Any, threshold: Any) -> bool:
+    """Accept when the score reaches the threshold.
+
+    Args:
+        score: a similarity score, e.g. from ``cosine_similarity``.
+        threshold: the decision threshold, in [-1, 1].
+
+    Returns:
+        True when ``score >= threshold`` (a score exactly at the threshold is accepted).
+    """
+    # BEGIN SOLUTION step 5
+    score = check_score(score)
+    threshold = check_threshold(threshold)
+    return score >= threshold
+    # END SOLUTION
+
+
+def describe_threshold(threshold: Any) -> ThresholdPreset:
+    """The preset of ``THRESHOLD_PRESETS`` that a threshold falls in.
+
+    Args:
+        threshold: a number in [-1, 1].
+
+    Returns:
+        the preset with ``low <= threshold < high`` (1.0 itself is "very strict").
+    """
+    # BEGIN SOLUTION step 6
+    threshold = check_threshold(threshold)
+    for preset in THRESHOLD_PRESETS:
+        if threshold >= preset.low:
+            return preset
+    raise AssertionError("unreachable: the last preset starts at -1")
+    # END SOLUTION
+
+
+def far_frr(genuine: Any, impostor: Any, threshold: Any) -> tuple[float, float]:
+    """False accept rate and false reject rate at one threshold.
+
+    Args:
+        genuine: scores of pairs that ARE the same person, shape (G,).
+        impostor: scores of pairs that are NOT the same person, shape (I,).
+        threshold: accept when score >= threshold.
+
+    Returns:
+        (far, frr): the fraction of impostor scores accepted, and the fraction of genuine scores rejected.
+    """
+    # BEGIN SOLUTION step 7
+    genuine = as_array(genuine, "genuine", ndim=1)
+    impostor = as_array(impostor, "impostor", ndim=1)
+    threshold = check_threshold(threshold)
+    far = float(np.mean(impostor >= threshold))
+    frr = float(np.mean(genuine < threshold))
+    return far, frr
+    # END SOLUTION
+
+
+def threshold_for_far(impostor: Any, target_far: float) -> float:
+    """The lowest threshold whose false accept rate is at most ``target_far``.
+
+    The lowest such threshold rejects the fewest genuine users. With impostor scores sorted from high to
+    low, at most ``m = floor(target_far * I)`` of them may be accepted, so the threshold must sit just
+    above the (m+1)-th highest score.
+
+    Args:
+        impostor: impostor scores, shape (I,).
+        target_far: the false accept rate you can live with, in [0, 1] (e.g. 0.01 = one in a hundred).
+
+    Returns:
+        the threshold (a float). It can be just above 1.0 when ``target_far`` is 0 and an impostor scored 1.0.
+    """
+    # BEGIN SOLUTION step 8
+    impostor = as_array(impostor, "impostor", ndim=1)
+    if isinstance(target_far, bool) or not isinstance(target_far, (int, float)) or not 0 <= target_far <= 1:
+        raise ValueError(f"target_far must be a number in [0, 1], not {target_far!r}")
+    # the tiny epsilon keeps e.g. 0.29 * 100 = 28.999999999999996 from flooring to 28
+    allowed = int(np.floor(target_far * impostor.size + 1e-9))
+    if allowed >= impostor.size:
+        return -1.0  # every impostor may be accepted: accept everything
+    highest_first = np.sort(impostor)[::-1]
+    return float(np.nextafter(highest_first[allowed], np.inf))
+    # END SOLUTION
