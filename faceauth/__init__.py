@@ -1,0 +1,1 @@
+"""Face authentication with PyTorch and timm: the workshop's reference package."""
