@@ -120,9 +120,9 @@ class FaceAuth:
             try:
                 self._store = ex04.EmbeddingStore(self.store_path, model=self.backbone.name, dim=self.backbone.dim)
             except ex04.StoreMismatchError as exc:
-                raise FaceAuthError(f"{exc}", "use the --model this store was made with, or another --store")
+                raise FaceAuthError(f"{exc}", "use the --model this store was made with, or another --store") from None
             except ex04.StoreFormatError as exc:
-                raise FaceAuthError(f"{exc}", "point --store at a faceauth store file (it was left untouched)")
+                raise FaceAuthError(f"{exc}", "point --store at a faceauth store file (it was left untouched)") from None
         return self._store
 
     # -- photos to embeddings --------------------------------------------------------------------------------
@@ -158,7 +158,6 @@ class FaceAuth:
 
         A photo that fails (unreadable, no face) raises, or — with ``on_error`` — is reported and skipped.
         """
-        config = self._config_for_model()
         chips, kept = [], []
         for source in progress(sources) if progress else sources:
             try:
@@ -172,7 +171,7 @@ class FaceAuth:
             kept.append((str(source), num_faces))
         if not chips:
             return []
-        batch = self.code.ex01.make_batch(chips, config)
+        batch = self.code.ex01.make_batch(chips, self._config_for_model())
         embeddings = self.code.ex02.embed(self.model, batch)
         return [Face(src, emb, n) for (src, n), emb in zip(kept, embeddings, strict=True)]
 
@@ -193,7 +192,7 @@ class FaceAuth:
             try:
                 self.store.enroll(name, embeddings, metadata=metadata)
             except ValueError as exc:
-                raise FaceAuthError(f"cannot enroll {name!r}: {exc}", "choose a plain name like 'ada_lovelace'")
+                raise FaceAuthError(f"cannot enroll {name!r}: {exc}", "choose a plain name like 'ada_lovelace'") from None
             except OSError as exc:
                 raise FaceAuthError(f"cannot write the store {self.store_path}: {exc.strerror or exc}",
                                     "choose a writable --store path") from None
