@@ -122,7 +122,8 @@ class FaceAuth:
             except ex04.StoreMismatchError as exc:
                 raise FaceAuthError(f"{exc}", "use the --model this store was made with, or another --store") from None
             except ex04.StoreFormatError as exc:
-                raise FaceAuthError(f"{exc}", "point --store at a faceauth store file (it was left untouched)") from None
+                fix = "point --store at a faceauth store file (this one was left untouched)"
+                raise FaceAuthError(f"{exc}", fix) from None
         return self._store
 
     # -- photos to embeddings --------------------------------------------------------------------------------
@@ -192,7 +193,8 @@ class FaceAuth:
             try:
                 self.store.enroll(name, embeddings, metadata=metadata)
             except ValueError as exc:
-                raise FaceAuthError(f"cannot enroll {name!r}: {exc}", "choose a plain name like 'ada_lovelace'") from None
+                fix = "choose a plain name like 'ada_lovelace'"
+                raise FaceAuthError(f"cannot enroll {name!r}: {exc}", fix) from None
             except OSError as exc:
                 raise FaceAuthError(f"cannot write the store {self.store_path}: {exc.strerror or exc}",
                                     "choose a writable --store path") from None
