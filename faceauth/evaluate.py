@@ -30,11 +30,15 @@ class Pair:
 
 
 def pairs_from_folder(folder: str | Path, max_pairs: int | None = None, seed: int = 0) -> list[Pair]:
-    """Every pair of photos in ``folder/person/photo``; with ``max_pairs``, all genuine pairs plus a sample."""
+    """Every pair of photos in ``folder/person/photo``; with ``max_pairs``, all genuine pairs plus a sample.
+
+    Sub-folders whose name starts with ``_`` or ``.`` are skipped (e.g. ``_multi`` for group photos).
+    """
     root = Path(folder)
     if not root.is_dir():
         raise FaceAuthError(f"{root} is not a folder", "give a folder with one sub-folder of photos per person")
-    photos = [(person.name, photo) for person in sorted(p for p in root.iterdir() if p.is_dir())
+    people = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+    photos = [(person.name, photo) for person in people
               for photo in sorted(person.iterdir()) if photo.suffix.lower() in IMAGE_SUFFIXES]
     if len({name for name, _ in photos}) < 2:
         raise FaceAuthError(f"{root} has photos of fewer than two people",
@@ -105,12 +109,14 @@ def compute_metrics(genuine: np.ndarray, impostor: np.ndarray, threshold: float,
     candidates = np.unique(s)
     accuracies = [np.mean((s >= t) == y) for t in candidates]
     best = int(np.argmax(accuracies))
+    # no score lies between two neighbouring candidates: the middle of the gap has the same accuracy, more margin
+    best_threshold = (candidates[best] + candidates[best - 1]) / 2 if best > 0 else candidates[best]
     far, frr = far_frr(genuine, impostor, threshold)
     return {
         "pairs": int(len(s)), "genuine_pairs": int(len(genuine)), "impostor_pairs": int(len(impostor)),
         "threshold": float(threshold),
         "accuracy": float(np.mean((s >= threshold) == y)), "far": float(far), "frr": float(frr),
-        "best_threshold": float(candidates[best]), "best_accuracy": float(accuracies[best]),
+        "best_threshold": float(best_threshold), "best_accuracy": float(accuracies[best]),
         "eer": float((fpr[i] + fnr[i]) / 2),
         "tar_at_far_1e-2": float(tpr[fpr <= 1e-2].max()),
         "tar_at_far_1e-3": float(tpr[fpr <= 1e-3].max()),
