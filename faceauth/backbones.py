@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from faceauth.errors import FaceAuthError
 from faceauth.exercise_code import ExerciseCode
 
@@ -59,6 +57,3 @@ def get_backbone(name: str) -> Backbone:
             f"unknown model {name!r}", f"choose one of {', '.join(BACKBONES)}"
         ) from None
 
-
-def default_device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"

@@ -13,6 +13,7 @@ from pathlib import Path
 from PIL import Image, ImageEnhance, ImageOps
 
 from faceauth import evaluate
+from faceauth.errors import FaceAuthError
 from faceauth.system import IMAGE_SUFFIXES, FaceAuth
 from workshop.layout import REPO
 
@@ -38,13 +39,27 @@ def make_probes(photo: Path, folder: Path) -> list[Path]:
     return paths
 
 
-def run_demo(target: str = "solutions", out: Path = Path("faceauth-demo"), model: str = "dlib_resnet") -> int:
-    start = time.perf_counter()
+MARKER = ".faceauth-demo"  # marks a folder the demo made, and so may empty again
+
+
+def prepare_out(out: Path) -> None:
+    """Start from an empty ``out``; only ever delete a folder an earlier demo made."""
     if out.exists():
+        if not (out / MARKER).exists() and (not out.is_dir() or any(out.iterdir())):
+            raise FaceAuthError(f"{out} already exists and was not made by faceauth demo",
+                                "choose a new or empty --out folder")
         shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / MARKER).write_text("made by faceauth demo; deleted and remade by the next demo run\n")
+
+
+def run_demo(system: FaceAuth, out: Path = Path("faceauth-demo")) -> int:
+    """Enroll, verify, identify and evaluate on the shipped photos; ``system`` keeps its store in ``out``."""
+    start = time.perf_counter()
+    prepare_out(out)
     people = {p.name: sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)[0]
               for p in sorted(PEOPLE.iterdir()) if p.is_dir()}
-    system = FaceAuth(store=out / "store.json", model=model, target=target)
+    model = system.backbone.name
     print(f"Face Auth demo — model {model}, exercise code from {system.code.target}/, "
           f"threshold {system.threshold:.2f}\n")
 
@@ -87,11 +102,11 @@ def run_demo(target: str = "solutions", out: Path = Path("faceauth-demo"), model
           f"impostor scores {ev.impostor.min():.3f}–{ev.impostor.max():.3f}")
     print(f"  accuracy at {m['threshold']:.2f}: {m['accuracy']:.3f}   EER {m['eer']:.3f}   "
           f"ROC AUC {m['roc_auc']:.3f}   plot: {plot}")
-    print(f"\nDone in {time.perf_counter() - start:.1f} s. The store is {out / 'store.json'} — a JSON file you "
+    print(f"\nDone in {time.perf_counter() - start:.1f} s. The store is {system.store_path} — a JSON file you "
           "can open.")
     print(
         "\nWhat you just saw: each photo was loaded and preprocessed (ex01), its face found and aligned by dlib,\n"
-        "turned into a 128-number embedding by a face-trained ResNet (ex02), stored in a crash-safe JSON file\n"
+        f"turned into a {system.backbone.dim}-number embedding by {model} (ex02), stored in a crash-safe JSON file\n"
         "(ex04), compared by cosine similarity against a threshold (ex03) and searched top-k (ex05).\n"
         "\nTry next:\n"
         "  faceauth enroll me photos/me/          # your own photos, a folder per person\n"

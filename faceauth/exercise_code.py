@@ -46,23 +46,39 @@ def load_exercise_code(target: str = "solutions") -> ExerciseCode:
     return code
 
 
+def _test_command(exercise: str, folder: Path) -> str:
+    if folder.resolve() == TREES["exercises"].resolve():
+        return f"pytest exercises/{exercise}"
+    return f"pytest exercises/{exercise} --target {folder}"
+
+
 def explain_learner_error(exc: BaseException, folder: Path) -> UnfinishedExerciseError | None:
-    """If ``exc`` came from the learner's exercise code, say which exercise and what to do; else None."""
+    """If ``exc`` came from the learner's exercise code, say which exercise and what to do; else None.
+
+    Not the learner's fault, so None: our solutions, typed errors an exercise raises on purpose (a store file
+    of another format, an unreadable image…), and checks in the provided helpers (``_checks.py``…) rejecting
+    bad input.
+    """
     if isinstance(exc, NotImplementedError) and str(exc).startswith("TODO("):
         exercise = str(exc)[5:].split(")", 1)[0]
         name = next((n for n in EXERCISE_NAMES if n.startswith(exercise)), exercise)
         return UnfinishedExerciseError(
             f"your exercise code is unfinished: {exc}",
-            f"finish it (pytest exercises/{name}) or run with --target solutions",
+            f"finish it ({_test_command(name, folder)}) or run with --target solutions",
         )
     if folder.resolve() == TREES["solutions"].resolve():
         return None
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+    if type(exc).__module__.partition(".")[0] in EXERCISE_NAMES:
+        return None
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames and Path(frames[-1].filename).name.startswith("_"):
+        return None
+    for frame in reversed(frames):
         path = Path(frame.filename).resolve()
         if path.is_relative_to(folder.resolve()) and "tests" not in path.parts:
             exercise = path.relative_to(folder.resolve()).parts[0]
             return UnfinishedExerciseError(
                 f"your {exercise} code raised {type(exc).__name__}: {exc} ({path.name}, line {frame.lineno})",
-                f"run its tests (pytest exercises/{exercise}) or use --target solutions",
+                f"run its tests ({_test_command(exercise, folder)}) or use --target solutions",
             )
     return None

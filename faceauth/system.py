@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,7 +111,6 @@ class FaceAuth:
     def model(self):
         if self._model is None:
             self._model = self.backbone.build(self.code, self.weights, self.device)
-            self._config = self.code.ex01.data_config(self._model)
         return self._model
 
     @property
@@ -121,9 +121,11 @@ class FaceAuth:
                 self._store = ex04.EmbeddingStore(self.store_path, model=self.backbone.name, dim=self.backbone.dim)
             except ex04.StoreMismatchError as exc:
                 raise FaceAuthError(f"{exc}", "use the --model this store was made with, or another --store") from None
-            except ex04.StoreFormatError as exc:
-                fix = "point --store at a faceauth store file (this one was left untouched)"
-                raise FaceAuthError(f"{exc}", fix) from None
+            except ex04.StoreError as exc:
+                raise FaceAuthError(f"{exc}", "point --store at a faceauth store file") from None
+            except OSError as exc:
+                raise FaceAuthError(f"cannot open the store {self.store_path}: {exc.strerror or exc}",
+                                    "choose a readable, writable --store path") from None
         return self._store
 
     # -- photos to embeddings --------------------------------------------------------------------------------
@@ -142,13 +144,14 @@ class FaceAuth:
         if self.backbone.crop == "aligned":
             chip = faces.align_face(pixels, face)
         else:
-            side = self._config_for_model()["input_size"][-1]
+            side = self.data_config()["input_size"][-1]
             chip = faces.face_crop(pixels, face.box, size=side)
         return Image.fromarray(chip), face.num_faces
 
-    def _config_for_model(self) -> dict:
-        self.model  # noqa: B018 — builds the model and reads its data config
-        assert self._config is not None
+    def data_config(self) -> dict:
+        """The model's input size, mean, std, interpolation and crop, read by ex01 (builds the model)."""
+        if self._config is None:
+            self._config = self.code.ex01.data_config(self.model)
         return self._config
 
     def embed_faces(
@@ -172,7 +175,7 @@ class FaceAuth:
             kept.append((str(source), num_faces))
         if not chips:
             return []
-        batch = self.code.ex01.make_batch(chips, self._config_for_model())
+        batch = self.code.ex01.make_batch(chips, self.data_config())
         embeddings = self.code.ex02.embed(self.model, batch)
         return [Face(src, emb, n) for (src, n), emb in zip(kept, embeddings, strict=True)]
 
@@ -183,6 +186,8 @@ class FaceAuth:
     def enroll(self, name: str, sources: Sequence[str | Path], progress=None) -> EnrollReport:
         """Embed every photo, then store them in ONE write: an interruption leaves the store as it was."""
         report = EnrollReport(name)
+        if self.store_path.exists():  # a store of another model or format: say so before the slow part
+            _ = self.store
         report.enrolled = self.embed_faces(
             sources, on_error=lambda src, exc: report.failed.append((src, exc.message)), progress=progress
         )
@@ -211,8 +216,9 @@ class FaceAuth:
         """Is the face in ``source`` the enrolled person ``name``? Scores against their best embedding."""
         names = self._require_identities()
         if name not in names:
-            raise FaceAuthError(f"{name!r} is not enrolled in {self.store_path} (enrolled: {', '.join(names)})",
-                                f"enroll them first: faceauth enroll {name} PHOTO…")
+            # Don't list who IS enrolled: a verifier should not reveal the other identities.
+            raise FaceAuthError(f"{name!r} is not enrolled in {self.store_path}",
+                                f"enroll them first (faceauth enroll {name!r} PHOTO…), or see faceauth list")
         face = self.embed_face(source)
         scores = self.code.ex03.cosine_similarity_many(face.embedding, self.store.get(name))
         score = float(np.max(scores))
@@ -229,8 +235,10 @@ class FaceAuth:
                               face.num_faces)
 
     def identities(self) -> list[tuple[str, int]]:
-        """(name, number of stored embeddings) for everyone enrolled."""
-        return [(name, len(self.store.get(name))) for name in self.store.identities()]
+        """(name, number of stored embeddings) for everyone enrolled; reads the store once."""
+        names, _ = self.store.all_embeddings()
+        counts = Counter(names)
+        return [(name, counts[name]) for name in sorted(counts)]
 
     def remove(self, name: str) -> bool:
         """Erase an identity and its embeddings from the store file."""

@@ -168,13 +168,36 @@ class TestTheCommand:
             "not an image": ["verify", "eileen_collins", str(REPO / "README.md"), "--store", str(store)],
             "empty store": ["identify", str(COLLINS), "--store", str(tmp_path / "empty.json")],
             "other model": ["list", "--store", str(store), "--model", "convnext_atto"],
-            "bad threshold": ["verify", "eileen_collins", str(COLLINS), "--store", str(store), "--threshold", "3"],
         }
         for what, argv in cases.items():
             code, _, err = run_main(argv)
             assert code == 2, what
             assert err.startswith("error: ") and err.count("\n") == 1 and "Fix:" in err, (what, err)
         assert store.read_bytes() == before, "a failed command must leave the store as it was"
+
+    def test_out_of_range_options_are_refused_before_any_work(self, capsys):
+        for argv in (["verify", "x", "y.jpg", "--threshold", "3"], ["identify", "y.jpg", "--top-k", "0"],
+                     ["enroll", "x", "y.jpg", "--upsample", "-1"]):
+            with pytest.raises(SystemExit) as exit_info:
+                main(argv)
+            assert exit_info.value.code == 2
+            assert "must be" in capsys.readouterr().err
+
+    def test_a_corrupt_store_is_reported_and_left_untouched(self, tmp_path):
+        store = tmp_path / "store.json"
+        store.write_bytes(b'{"format": "faceauth-embeddings", "identities": {oops')
+        before = store.read_bytes()
+        code, _, err = run_main(["enroll", "x", str(COLLINS), "--store", str(store)])
+        assert code == 2 and str(store) in err and "Traceback" not in err
+        assert store.read_bytes() == before
+
+    def test_the_demo_never_deletes_a_folder_it_did_not_make(self, tmp_path):
+        out = tmp_path / "mine"
+        out.mkdir()
+        (out / "thesis.txt").write_text("precious")
+        code, _, err = run_main(["demo", "--out", str(out)])
+        assert code == 2 and "not made by faceauth demo" in err
+        assert (out / "thesis.txt").read_text() == "precious"
 
     def test_an_unwritable_store_is_a_clear_error(self, tmp_path):
         locked = tmp_path / "locked"

@@ -89,7 +89,8 @@ class TestLearnerTools:
         for _ in all_hints:
             last = hints.next_hint(EX03)
         assert f"hint {len(all_hints)} of" in last and "last hint" in last
-        assert "hint 1 of" in hints.next_hint(EX03, reset=True)
+        assert "start over" in hints.reset_hints(EX03)
+        assert "hint 1 of" in hints.next_hint(EX03)
 
     def test_exercise_names_resolve(self):
         assert find_exercise("ex03").name == find_exercise("3").name == "ex03_similarity"

@@ -38,9 +38,10 @@ def main(argv: list[str] | None = None) -> int:
 
             return progress()
         if args.command == "hint":
-            from workshop.hints import next_hint
+            from workshop.hints import next_hint, reset_hints
 
-            print(next_hint(find_exercise(args.exercise), reset=args.reset))
+            exercise = find_exercise(args.exercise)
+            print(reset_hints(exercise) if args.reset else next_hint(exercise))
             return 0
         if args.command == "watch":
             from workshop.watch import watch
@@ -77,4 +78,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `python -m workshop diff | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -26,16 +26,26 @@ def _load() -> dict[str, int]:
         return {}
 
 
-def next_hint(exercise: Exercise, reset: bool = False) -> str:
+def _save(seen: dict[str, int]) -> None:
+    STATE.parent.mkdir(exist_ok=True)
+    STATE.write_text(json.dumps(seen, indent=2), encoding="utf-8")
+
+
+def reset_hints(exercise: Exercise) -> str:
+    seen = _load()
+    seen.pop(exercise.name, None)
+    _save(seen)
+    return f"{exercise.short}: hints start over; the next `hint {exercise.short}` shows hint 1."
+
+
+def next_hint(exercise: Exercise) -> str:
     hints = read_hints(exercise)
     if not hints:
         return f"{exercise.name} has no hints yet."
     seen = _load()
-    shown = 0 if reset else seen.get(exercise.name, 0)
-    number = min(shown + 1, len(hints))
+    number = min(seen.get(exercise.name, 0) + 1, len(hints))
     seen[exercise.name] = number
-    STATE.parent.mkdir(exist_ok=True)
-    STATE.write_text(json.dumps(seen, indent=2), encoding="utf-8")
+    _save(seen)
     tail = (
         f"(next time: hint {number + 1}; start over with --reset)"
         if number < len(hints)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from workshop.layout import EXERCISES, REPO
-from workshop.runner import RunResult, run_tests
+from workshop.runner import RunResult, TestResult, run_tests
 
 
 def progress_report(results: list[RunResult | None]) -> str:
@@ -30,7 +32,17 @@ def progress_report(results: list[RunResult | None]) -> str:
     return "\n".join(lines)
 
 
+def _run(ex) -> RunResult | None:
+    if not ex.has_tests():
+        return None
+    try:
+        return run_tests(ex, timeout=600)
+    except subprocess.TimeoutExpired:
+        return RunResult(ex, "exercises", -1, "", [TestResult(str(ex.tests_dir), "error",
+                                                              "the tests ran for over 10 minutes: an endless loop?")])
+
+
 def main() -> int:
-    results = [run_tests(ex) if ex.has_tests() else None for ex in EXERCISES]
+    results = [_run(ex) for ex in EXERCISES]
     print(progress_report(results))
     return 0

@@ -59,6 +59,9 @@ def _parse_junit(path: Path) -> list[TestResult]:
                 details = (node.text or "").strip()
                 message = (node.get("message") or details).strip().splitlines()[0] if (
                     node.get("message") or details) else ""
+                if message == "collection failure":  # e.g. a SyntaxError in the learner's module: show it
+                    errors = [ln[1:].strip() for ln in details.splitlines() if ln.startswith("E ")]
+                    message = "cannot import the tests: " + (errors[-1] if errors else "see pytest's output")
                 break
         results.append(TestResult(nodeid, outcome, message, details))
     return results

@@ -129,20 +129,20 @@ def stale_stubs(exercises=EXERCISES) -> list[Path]:
 
 
 def write_stubs(exercises=EXERCISES, force: bool = False) -> list[Path]:
-    """Regenerate stubs. Refuses to touch a stub in which a TODO has been done (a learner's work)."""
-    written = []
+    """Regenerate stubs. Refuses — before writing anything — if a stub has a TODO done (a learner's work)."""
+    changes: dict[Path, str] = {}
     for ex in exercises:
         for path, text in expected_stubs(ex).items():
-            if path.exists():
-                current = path.read_text(encoding="utf-8")
-                if current == text:
-                    continue
-                if not force and current.count(TODO_RAISE) < text.count(TODO_RAISE):
-                    raise StubError(
-                        f"{path} has fewer TODOs than the generated stub: it looks like a learner's work. "
-                        "Refusing to overwrite it (use --force on an instructor's checkout)."
-                    )
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-    return written
+            current = path.read_text(encoding="utf-8") if path.exists() else None
+            if current == text:
+                continue
+            if current is not None and not force and current.count(TODO_RAISE) < text.count(TODO_RAISE):
+                raise StubError(
+                    f"{path} has fewer TODOs than the generated stub: it looks like a learner's work. "
+                    "Refusing to overwrite it (use --force on an instructor's checkout)."
+                )
+            changes[path] = text
+    for path, text in changes.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return list(changes)

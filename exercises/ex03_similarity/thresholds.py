@@ -90,7 +90,11 @@ def threshold_for_far(impostor: Any, target_far: float) -> float:
         target_far: the false accept rate you can live with, in [0, 1] (e.g. 0.01 = one in a hundred).
 
     Returns:
-        the threshold (a float). It can be just above 1.0 when ``target_far`` is 0 and an impostor scored 1.0.
+        the threshold (a float in [-1, 1]).
+
+    Raises:
+        ValueError: ``target_far`` outside [0, 1]; or no threshold in [-1, 1] meets it (an impostor that must
+            be rejected scored a perfect 1.0).
     """
     # TODO(ex03): write this part, then run the tests.
     raise NotImplementedError("TODO(ex03): implement threshold_for_far — see exercises/ex03_similarity/README.md, step 8")

@@ -104,7 +104,11 @@ def threshold_for_far(impostor: Any, target_far: float) -> float:
         target_far: the false accept rate you can live with, in [0, 1] (e.g. 0.01 = one in a hundred).
 
     Returns:
-        the threshold (a float). It can be just above 1.0 when ``target_far`` is 0 and an impostor scored 1.0.
+        the threshold (a float in [-1, 1]).
+
+    Raises:
+        ValueError: ``target_far`` outside [0, 1]; or no threshold in [-1, 1] meets it (an impostor that must
+            be rejected scored a perfect 1.0).
     """
     # BEGIN SOLUTION step 8
     impostor = as_array(impostor, "impostor", ndim=1)
@@ -115,5 +119,7 @@ def threshold_for_far(impostor: Any, target_far: float) -> float:
     if allowed >= impostor.size:
         return -1.0  # every impostor may be accepted: accept everything
     highest_first = np.sort(impostor)[::-1]
+    if highest_first[allowed] >= 1.0:
+        raise ValueError(f"no threshold in [-1, 1] has FAR <= {target_far}: an impostor scored 1.0")
     return float(np.nextafter(highest_first[allowed], np.inf))
     # END SOLUTION

@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
-from ex03_similarity import THRESHOLD_PRESETS, describe_threshold, far_frr, is_match, threshold_for_far
 from hypothesis import given
 from hypothesis import strategies as st
+
+from ex03_similarity import THRESHOLD_PRESETS, describe_threshold, far_frr, is_match, threshold_for_far
+from workshop.testing import rejects
 
 scores = st.lists(st.floats(-1, 1, allow_nan=False), min_size=1, max_size=60)
 
@@ -23,11 +25,12 @@ class TestStep5Decision:
 
     @pytest.mark.parametrize("threshold", [1.5, -1.01, float("nan"), "0.8"])
     def test_a_threshold_outside_minus_one_to_one_is_rejected(self, threshold):
-        with pytest.raises(ValueError, match="threshold"):
+        with rejects(f"threshold {threshold!r} is not a number in [-1, 1]: call check_threshold(threshold)",
+                     match="threshold"):
             is_match(0.5, threshold)
 
     def test_a_nan_score_is_rejected(self):
-        with pytest.raises(ValueError):
+        with rejects("a NaN score cannot be compared: call check_score(score)"):
             is_match(float("nan"), 0.5)
 
 
@@ -44,7 +47,7 @@ class TestStep6Presets:
         assert preset.name == name, f"{threshold} should be {name!r}, got {preset.name!r} (low <= t < high)"
 
     def test_out_of_range_is_rejected(self):
-        with pytest.raises(ValueError):
+        with rejects("2.0 is not a cosine threshold: call check_threshold(threshold) first"):
             describe_threshold(2.0)
 
 
@@ -67,7 +70,8 @@ class TestStep7ErrorRates:
         assert frr == pytest.approx(sum(s < t for s in genuine) / len(genuine))
 
     def test_empty_scores_are_rejected(self):
-        with pytest.raises(ValueError, match="empty"):
+        with rejects("with no genuine scores there is no rate to compute: use as_array(genuine, 'genuine', ndim=1)",
+                     match="empty"):
             far_frr([], [0.1], 0.5)
 
 
@@ -80,9 +84,27 @@ class TestStep8ChooseThreshold:
             f"above 0.9 — got {t}"
         )
 
+    def test_a_rate_that_floating_point_rounds_down(self):
+        impostor = np.linspace(-0.99, 0.99, 100)
+        t = threshold_for_far(impostor, 0.29)
+        assert np.mean(impostor >= t) == pytest.approx(0.29), (
+            "0.29 * 100 is 28.999999999999996 in floating point, so floor() gives 28, not 29: add a tiny "
+            "epsilon (1e-9) before flooring"
+        )
+
+    def test_no_threshold_can_reject_a_perfect_impostor_score(self):
+        with rejects("an impostor scored 1.0, so no threshold in [-1, 1] has FAR 0: raise ValueError",
+                     match="1.0|impostor"):
+            threshold_for_far([0.2, 1.0], 0.0)
+
     @given(scores, st.floats(0, 1))
     def test_meets_the_target_and_is_the_lowest_that_does(self, impostor, target):
         impostor = np.array(impostor)
+        allowed = int(np.floor(target * len(impostor) + 1e-9))
+        if allowed < len(impostor) and np.sort(impostor)[::-1][allowed] == 1.0:
+            with rejects("no threshold in [-1, 1] meets this FAR: an impostor scored 1.0"):
+                threshold_for_far(impostor, target)
+            return
         t = threshold_for_far(impostor, target)
         far = np.mean(impostor >= t)
         assert far <= target + 1e-12, (
@@ -97,5 +119,6 @@ class TestStep8ChooseThreshold:
             )
 
     def test_target_outside_zero_one_is_rejected(self):
-        with pytest.raises(ValueError, match="target_far"):
+        with rejects("a rate of 1.5 is impossible: check that target_far is a number in [0, 1] and say so",
+                     match="target_far"):
             threshold_for_far([0.1, 0.2], 1.5)
