@@ -5,7 +5,6 @@ dlib (package dlib-bin) is the reference, so these tests need it: they fail, nev
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 
@@ -26,20 +25,11 @@ MAX_ABS_DIFF = 1e-5
 
 
 def public_photo(name: str) -> Path:
-    """One of the two public-domain photos: the repo's copy if there is one, else the one in its package."""
-    repo_copy, package, inside = {
-        "astronaut": ("images/people/eileen_collins/astronaut.png", "skimage", "data/astronaut.png"),
-        "grace_hopper": (
-            "images/people/grace_hopper/grace_hopper.jpg",
-            "matplotlib",
-            "mpl-data/sample_data/grace_hopper.jpg",
-        ),
+    """One of the two public-domain photos the project ships in images/ (see images/PROVENANCE.md)."""
+    return REPO / {
+        "astronaut": "images/people/eileen_collins/astronaut.png",
+        "grace_hopper": "images/people/grace_hopper/grace_hopper.jpg",
     }[name]
-    if (REPO / repo_copy).is_file():
-        return REPO / repo_copy
-    spec = importlib.util.find_spec(package)
-    assert spec is not None and spec.origin, f"neither {repo_copy} nor the {package} package is available"
-    return Path(spec.origin).parent / inside
 
 
 @pytest.fixture(scope="module")
