@@ -1,6 +1,9 @@
-"""ex05's ``top_k`` (solutions/) against FAISS ``IndexFlatIP`` and against a naive Python loop.
+"""ex05's ``top_k`` against FAISS ``IndexFlatIP`` and against a naive Python loop.
 
-    python benchmarks/bench_retrieval.py [--quick]
+    python benchmarks/bench_retrieval.py [--quick] [--target exercises|solutions]
+
+``--target`` picks whose ``top_k`` runs: ``solutions`` (the reference, the default, and what ``make bench`` runs)
+or ``exercises`` (your code).
 
 Gallery: N = 100,000 random embeddings of D = 768 float32 values, normalized to length 1 (quick: N = 20,000);
 k = 10. Measured: one query, and a batch of 100 queries. FAISS gets the same normalized float32 data; its
@@ -17,6 +20,8 @@ The naive loop (score each row in Python, then sort everything) runs on the firs
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import os
 import statistics
 import sys
@@ -26,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "solutions"))  # the reference solution of ex05
+TREES = ("solutions", "exercises")
 
 TARGET = 1.2  # top_k may take at most 1.2 times as long as FAISS
 
@@ -80,13 +85,24 @@ def naive_top_k(query: np.ndarray, gallery: np.ndarray, k: int) -> list[int]:
     return [i for _, i in scores[:k]]
 
 
+def import_from(target: str, package: str):
+    """``package`` from the tree ``target`` (solutions/ or exercises/), and nowhere else."""
+    folder = (REPO / target).resolve()
+    sys.path.insert(0, str(folder))
+    module = importlib.import_module(package)
+    if not Path(module.__file__).resolve().is_relative_to(folder):
+        raise RuntimeError(f"{package} was already imported from {module.__file__}, not from {folder}")
+    return module
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.0f} s"
 
 
-def main(quick: bool = False) -> list[dict]:
+def main(quick: bool = False, target: str = "solutions") -> list[dict]:
     import faiss
-    from ex05_retrieval import top_k
+
+    top_k = import_from(target, "ex05_retrieval").top_k
 
     n, d, k, batch = (20_000 if quick else 100_000), 768, 10, 100
     repeats_one, repeats_batch = (7, 3) if quick else (15, 5)
@@ -100,7 +116,8 @@ def main(quick: bool = False) -> list[dict]:
     one = queries[0]
     index = faiss.IndexFlatIP(d)
     index.add(gallery)
-    print(f"gallery {n:,} x {d} float32 ({gallery.nbytes / 1e6:.0f} MB), k={k}; numpy {np.__version__}, "
+    print(f"top_k from {target}/; gallery {n:,} x {d} float32 ({gallery.nbytes / 1e6:.0f} MB), k={k}; "
+          f"numpy {np.__version__}, "
           f"faiss {faiss.__version__} ({faiss.omp_get_max_threads()} threads)", flush=True)
 
     # Same answers? (Random data: no ties, so the top-10 lists must agree.)
@@ -146,4 +163,13 @@ def main(quick: bool = False) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="N = 20,000 and fewer repeats")
+    parser.add_argument("--target", choices=TREES, default="solutions",
+                        help="whose top_k to time: the reference solutions (default) or your exercises")
+    args = parser.parse_args()
+    try:
+        main(quick=args.quick, target=args.target)
+    except NotImplementedError as exc:
+        sys.exit(f"{exc}\nFinish ex05 first (pytest exercises/ex05_retrieval), or time the reference: "
+                 "--target solutions")

@@ -1,6 +1,9 @@
-"""ex04's JSON embedding store (solutions/) against a raw ``.npy`` file of the same embeddings.
+"""ex04's JSON embedding store against a raw ``.npy`` file of the same embeddings.
 
-    python benchmarks/bench_store.py [--quick]
+    python benchmarks/bench_store.py [--quick] [--target exercises|solutions]
+
+``--target`` picks whose store runs: ``solutions`` (the reference, the default, and what ``make bench`` runs) or
+``exercises`` (your code).
 
 10,000 embeddings of 768 float32 values (quick: 1,000), as 1,000 identities x 10 embeddings (quick: 100 x 10).
 - save: the store writes its whole document (``encode_embedding`` for every row, then the atomic
@@ -14,6 +17,8 @@ Each timing is the median of 3 runs (the .npy ones of 5). Report only: no target
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import os
 import statistics
 import sys
@@ -24,7 +29,17 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "solutions"))  # the reference solution of ex04
+TREES = ("solutions", "exercises")
+
+
+def import_from(target: str, package: str):
+    """``package`` from the tree ``target`` (solutions/ or exercises/), and nowhere else."""
+    folder = (REPO / target).resolve()
+    sys.path.insert(0, str(folder))
+    module = importlib.import_module(package)
+    if not Path(module.__file__).resolve().is_relative_to(folder):
+        raise RuntimeError(f"{package} was already imported from {module.__file__}, not from {folder}")
+    return module
 
 
 def median_time(fn, repeats: int) -> float:
@@ -40,8 +55,9 @@ def seconds(s: float) -> str:
     return f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
 
 
-def main(quick: bool = False) -> list[dict]:
-    from ex04_storage_local import EmbeddingStore, encode_embedding
+def main(quick: bool = False, target: str = "solutions") -> list[dict]:
+    ex04 = import_from(target, "ex04_storage_local")
+    EmbeddingStore, encode_embedding = ex04.EmbeddingStore, ex04.encode_embedding
 
     people, per_person, dim = (100 if quick else 1_000), 10, 768
     n = people * per_person
@@ -82,13 +98,14 @@ def main(quick: bool = False) -> list[dict]:
         t_load = median_time(store.all_embeddings, 3)
         t_load_npy = median_time(lambda: np.load(npy), 5)
         size, size_npy = store.path.stat().st_size, npy.stat().st_size
+
         def enroll_and_remove():
             store.enroll("newcomer", embeddings[0])
             store.remove("newcomer")
 
         t_enroll = median_time(enroll_and_remove, 3) / 2
 
-    label = f"{n:,} x {dim}"
+    label = f"{n:,} x {dim}" + ("" if target == "solutions" else f", {target}/")
     add(f"store save, {label} (JSON vs .npy, median of 3)", f"{seconds(t_save)} JSON",
         f"{seconds(t_save_npy)} .npy", t_save / t_save_npy)
     add(f"store load, {label} (all_embeddings vs np.load, median of 3)", f"{seconds(t_load)} JSON",
@@ -101,4 +118,13 @@ def main(quick: bool = False) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 embeddings instead of 10,000")
+    parser.add_argument("--target", choices=TREES, default="solutions",
+                        help="whose store to time: the reference solutions (default) or your exercises")
+    args = parser.parse_args()
+    try:
+        main(quick=args.quick, target=args.target)
+    except NotImplementedError as exc:
+        sys.exit(f"{exc}\nFinish ex04 first (pytest exercises/ex04_storage_local), or time the reference: "
+                 "--target solutions")

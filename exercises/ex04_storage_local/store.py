@@ -11,41 +11,28 @@ Embeddings are biometric data. The store keeps them safe in three ways:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-from filelock import FileLock
 
 from ex04_storage_local._checks import (
+    FORMAT,
+    LOCK_TIMEOUT,
+    SCHEMA_VERSION,
+    StoreFormatError,
+    StoreLock,
     as_embedding_matrix,
-    check_metadata,
     check_name,
+    check_stored_embedding,
     fsync_directory,
     json_chunks,
-    utc_now,
+    parse_document,
+    record_metadata,
 )
-
-FORMAT = "faceauth-embedding-store"  # what kind of file this is
-SCHEMA_VERSION = 1  # the layout of the file; a reader refuses files from a newer version
-
-
-class StoreError(Exception):
-    """Something is wrong with a store file."""
-
-
-class StoreFormatError(StoreError):
-    """The file is not a store this code can read (another format, a newer schema, broken JSON).
-
-    The file is left exactly as it was: it may be someone's data.
-    """
-
-
-class StoreMismatchError(StoreError, ValueError):
-    """The store holds embeddings of another model or dimension than the ones offered or asked for."""
 
 
 class Record(NamedTuple):
@@ -89,31 +76,34 @@ def decode_embedding(values: Any, dim: int) -> np.ndarray:
 class EmbeddingStore:
     """Enrolled identities and their face embeddings, in one JSON file.
 
-    Every operation reads the file again under the lock, so changes made by another process are seen. The file
-    is created by the first enrollment; opening a store never writes anything.
+    Every operation reads the file again, so changes made by another process are seen. The file is created by
+    the first enrollment; opening or reading a store whose file does not exist creates nothing.
 
     Args:
-        path: the JSON file, e.g. ``"store.json"``. The lock is ``path + ".lock"`` next to it.
+        path: the JSON file, e.g. ``"store.json"``. A symbolic link is followed once, here: the store reads,
+            replaces and locks the file it points to, so the link stays a link.
         model: the name of the model whose embeddings this store holds, e.g. ``"dlib_resnet"``.
         dim: the number of values per embedding, e.g. 128.
+        lock_timeout: seconds to wait for another process's lock before giving up with ``StoreError``.
 
     Raises:
         StoreMismatchError: the file holds embeddings of another model or dimension.
         StoreFormatError: the file is not a store this code can read. It is left untouched.
     """
 
-    def __init__(self, path: str | os.PathLike[str], model: str, dim: int) -> None:
+    def __init__(self, path: str | os.PathLike[str], model: str, dim: int, *,
+                 lock_timeout: float = LOCK_TIMEOUT) -> None:
         if not isinstance(model, str) or not model.strip():
             raise ValueError(f"model must be a model name such as 'dlib_resnet', not {model!r}")
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
             raise ValueError(f"dim must be a positive whole number (values per embedding), not {dim!r}")
-        self.path = Path(path)
+        if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, (int, float)) or not lock_timeout >= 0:
+            raise ValueError(f"lock_timeout must be a number of seconds, at least 0, not {lock_timeout!r}")
+        self.path = Path(path).resolve()  # the real file: what a temporary file replaces, and what is locked
         self.model = model
         self.dim = int(dim)
-        self._lock = FileLock(f"{self.path}.lock", mode=0o600)
-        if self.path.exists():  # report a file of another model, dimension or format now, not later
-            with self._lock:
-                self.read_document()
+        self._lock = StoreLock(self.path, timeout=float(lock_timeout))  # `with self._lock:` — store.json.lock
+        self.snapshot()  # report a file of another model, dimension or format now, not later
 
     def __repr__(self) -> str:
         return f"EmbeddingStore({str(self.path)!r}, model={self.model!r}, dim={self.dim})"
@@ -130,16 +120,32 @@ class EmbeddingStore:
 
     # -- the file --------------------------------------------------------------------------------------------
     def read_document(self) -> dict[str, Any]:
-        """The whole store as a dict (see ``empty_document``), read from the file.
+        """The whole store as a dict (see ``empty_document``), read from the file. A missing file is empty.
 
-        Call it while holding the lock. A missing file is an empty store.
+        Call it while holding the lock (``with self._lock:``) when you mean to change and write the document.
+        Every identity and record is checked (``parse_document``); a file that fails is never "repaired".
 
         Raises:
-            StoreFormatError: not JSON, not a store, or a newer schema version. Never "repair" such a file.
+            StoreFormatError: not a regular file, not JSON, not a store, a newer schema version, a damaged record.
             StoreMismatchError: the file is a store of another model or dimension.
         """
-        # TODO(ex04): write this part, then run the tests.
-        raise NotImplementedError("TODO(ex04): implement EmbeddingStore.read_document — see exercises/ex04_storage_local/README.md, step 2")
+        try:
+            if not stat.S_ISREG(self.path.stat().st_mode):
+                raise StoreFormatError(f"{self.path} is a folder (or a device), not a store file; left untouched")
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return self.empty_document()
+        return parse_document(raw, self.path, self.model, self.dim)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole store as it is now, for operations that only read: ``read_document`` under the lock.
+
+        When the file does not exist the store is empty, and nothing is created — not even the lock file.
+        """
+        if not self.path.exists():
+            return self.empty_document()
+        with self._lock:
+            return self.read_document()
 
     def write_document(self, doc: dict[str, Any]) -> None:
         """Replace the file with ``doc`` atomically: a crash at any moment leaves the old file or the new one.
@@ -148,7 +154,7 @@ class EmbeddingStore:
         ``os.replace`` it over the store and fsync the folder. The new file has mode 0600.
         """
         # TODO(ex04): write this part, then run the tests.
-        raise NotImplementedError("TODO(ex04): implement EmbeddingStore.write_document — see exercises/ex04_storage_local/README.md, step 3")
+        raise NotImplementedError("TODO(ex04): implement EmbeddingStore.write_document — see exercises/ex04_storage_local/README.md, step 2")
 
     # -- enrolling -------------------------------------------------------------------------------------------
     def enroll(self, name: str, embeddings: Any, metadata: Any = None) -> int:
@@ -168,13 +174,12 @@ class EmbeddingStore:
             ValueError: a bad name, bad numbers, another dimension; StoreMismatchError: another model.
         """
         # TODO(ex04): write this part, then run the tests.
-        raise NotImplementedError("TODO(ex04): implement EmbeddingStore.enroll — see exercises/ex04_storage_local/README.md, step 4")
+        raise NotImplementedError("TODO(ex04): implement EmbeddingStore.enroll — see exercises/ex04_storage_local/README.md, step 3")
 
     # -- reading ---------------------------------------------------------------------------------------------
     def identities(self) -> list[str]:
         """The enrolled names, sorted."""
-        # TODO(ex04): write this part, then run the tests.
-        raise NotImplementedError("TODO(ex04): implement EmbeddingStore.identities — see exercises/ex04_storage_local/README.md, step 5")
+        return sorted(self.snapshot()["identities"])
 
     def records(self, name: str) -> list[Record]:
         """Every stored embedding of ``name`` with its metadata, oldest first.
@@ -182,8 +187,16 @@ class EmbeddingStore:
         Raises:
             KeyError: ``name`` is not enrolled.
         """
-        # TODO(ex04): write this part, then run the tests.
-        raise NotImplementedError("TODO(ex04): implement EmbeddingStore.records — see exercises/ex04_storage_local/README.md, step 5")
+        doc = self.snapshot()
+        if name not in doc["identities"]:
+            raise KeyError(f"{name!r} is not enrolled in {self.path}")
+        return [
+            Record(
+                decode_embedding(stored["embedding"], self.dim),
+                {key: value for key, value in stored.items() if key != "embedding"},
+            )
+            for stored in doc["identities"][name]
+        ]
 
     def get(self, name: str) -> np.ndarray:
         """The embeddings of ``name`` as a float32 matrix (k, D). KeyError if ``name`` is not enrolled."""
@@ -207,16 +220,16 @@ class EmbeddingStore:
             True if ``name`` was enrolled (and is now gone), False if it was not.
         """
         # TODO(ex04): write this part, then run the tests.
-        raise NotImplementedError("TODO(ex04): implement EmbeddingStore.remove — see exercises/ex04_storage_local/README.md, step 6")
+        raise NotImplementedError("TODO(ex04): implement EmbeddingStore.remove — see exercises/ex04_storage_local/README.md, step 4")
 
     # -- everything, for retrieval ---------------------------------------------------------------------------
     def all_embeddings(self) -> tuple[list[str], np.ndarray]:
         """Every stored embedding, for retrieval (ex05).
 
         Returns:
-            (names, matrix): ``matrix`` is float32 (N, D), one row per stored embedding, and ``names[i]`` is
-            the identity of row i. Identities in sorted order, each one's embeddings oldest first. An empty
-            store gives ``([], an array of shape (0, D))``.
+            (names, matrix) — in this order: ``names[i]`` is the identity of row i of ``matrix``, a float32
+            (N, D) array with one row per stored embedding. Identities in sorted order, each one's embeddings
+            oldest first. An empty store gives ``([], an array of shape (0, D))``.
         """
         # TODO(ex04): write this part, then run the tests.
-        raise NotImplementedError("TODO(ex04): implement EmbeddingStore.all_embeddings — see exercises/ex04_storage_local/README.md, step 7")
+        raise NotImplementedError("TODO(ex04): implement EmbeddingStore.all_embeddings — see exercises/ex04_storage_local/README.md, step 5")

@@ -3,7 +3,7 @@
 Fast on a big gallery (100,000 x 768) because of two things:
 - ONE matrix product scores every gallery row at once, in float32;
 - a partial selection (``np.partition``) finds the k-th best score without sorting all N scores, and only the
-  k winners are sorted.
+  candidates are sorted.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ex05_retrieval._checks import as_gallery, as_queries, check_k, check_same_dim, check_scores
+from ex05_retrieval._checks import as_gallery, as_queries, best_first, check_k, check_same_dim, check_scores
 
 
 def cosine_scores(query: Any, gallery: Any, *, normalized: bool = False) -> np.ndarray:

@@ -11,41 +11,28 @@ Embeddings are biometric data. The store keeps them safe in three ways:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-from filelock import FileLock
 
 from ex04_storage_local._checks import (
+    FORMAT,
+    LOCK_TIMEOUT,
+    SCHEMA_VERSION,
+    StoreFormatError,
+    StoreLock,
     as_embedding_matrix,
-    check_metadata,
     check_name,
+    check_stored_embedding,
     fsync_directory,
     json_chunks,
-    utc_now,
+    parse_document,
+    record_metadata,
 )
-
-FORMAT = "faceauth-embedding-store"  # what kind of file this is
-SCHEMA_VERSION = 1  # the layout of the file; a reader refuses files from a newer version
-
-
-class StoreError(Exception):
-    """Something is wrong with a store file."""
-
-
-class StoreFormatError(StoreError):
-    """The file is not a store this code can read (another format, a newer schema, broken JSON).
-
-    The file is left exactly as it was: it may be someone's data.
-    """
-
-
-class StoreMismatchError(StoreError, ValueError):
-    """The store holds embeddings of another model or dimension than the ones offered or asked for."""
 
 
 class Record(NamedTuple):
@@ -86,46 +73,42 @@ def decode_embedding(values: Any, dim: int) -> np.ndarray:
         ValueError: the values are not ``dim`` finite numbers (a damaged or hand-edited file).
     """
     # BEGIN SOLUTION step 1
-    try:
-        vector = np.asarray(values, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise ValueError(f"a stored embedding is not a list of numbers: {str(values)[:60]}") from None
-    if vector.shape != (dim,):
-        raise ValueError(f"a stored embedding has shape {vector.shape}, but this store's have shape ({dim},)")
-    if not np.all(np.isfinite(vector)):
-        raise ValueError("a stored embedding contains NaN or infinity")
-    return vector
+    check_stored_embedding(values, dim)
+    return np.asarray(values, dtype=np.float32)  # float64 -> float32 is exact for numbers that were float32
     # END SOLUTION
 
 
 class EmbeddingStore:
     """Enrolled identities and their face embeddings, in one JSON file.
 
-    Every operation reads the file again under the lock, so changes made by another process are seen. The file
-    is created by the first enrollment; opening a store never writes anything.
+    Every operation reads the file again, so changes made by another process are seen. The file is created by
+    the first enrollment; opening or reading a store whose file does not exist creates nothing.
 
     Args:
-        path: the JSON file, e.g. ``"store.json"``. The lock is ``path + ".lock"`` next to it.
+        path: the JSON file, e.g. ``"store.json"``. A symbolic link is followed once, here: the store reads,
+            replaces and locks the file it points to, so the link stays a link.
         model: the name of the model whose embeddings this store holds, e.g. ``"dlib_resnet"``.
         dim: the number of values per embedding, e.g. 128.
+        lock_timeout: seconds to wait for another process's lock before giving up with ``StoreError``.
 
     Raises:
         StoreMismatchError: the file holds embeddings of another model or dimension.
         StoreFormatError: the file is not a store this code can read. It is left untouched.
     """
 
-    def __init__(self, path: str | os.PathLike[str], model: str, dim: int) -> None:
+    def __init__(self, path: str | os.PathLike[str], model: str, dim: int, *,
+                 lock_timeout: float = LOCK_TIMEOUT) -> None:
         if not isinstance(model, str) or not model.strip():
             raise ValueError(f"model must be a model name such as 'dlib_resnet', not {model!r}")
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
             raise ValueError(f"dim must be a positive whole number (values per embedding), not {dim!r}")
-        self.path = Path(path)
+        if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, (int, float)) or not lock_timeout >= 0:
+            raise ValueError(f"lock_timeout must be a number of seconds, at least 0, not {lock_timeout!r}")
+        self.path = Path(path).resolve()  # the real file: what a temporary file replaces, and what is locked
         self.model = model
         self.dim = int(dim)
-        self._lock = FileLock(f"{self.path}.lock", mode=0o600)
-        if self.path.exists():  # report a file of another model, dimension or format now, not later
-            with self._lock:
-                self.read_document()
+        self._lock = StoreLock(self.path, timeout=float(lock_timeout))  # `with self._lock:` — store.json.lock
+        self.snapshot()  # report a file of another model, dimension or format now, not later
 
     def __repr__(self) -> str:
         return f"EmbeddingStore({str(self.path)!r}, model={self.model!r}, dim={self.dim})"
@@ -142,46 +125,32 @@ class EmbeddingStore:
 
     # -- the file --------------------------------------------------------------------------------------------
     def read_document(self) -> dict[str, Any]:
-        """The whole store as a dict (see ``empty_document``), read from the file.
+        """The whole store as a dict (see ``empty_document``), read from the file. A missing file is empty.
 
-        Call it while holding the lock. A missing file is an empty store.
+        Call it while holding the lock (``with self._lock:``) when you mean to change and write the document.
+        Every identity and record is checked (``parse_document``); a file that fails is never "repaired".
 
         Raises:
-            StoreFormatError: not JSON, not a store, or a newer schema version. Never "repair" such a file.
+            StoreFormatError: not a regular file, not JSON, not a store, a newer schema version, a damaged record.
             StoreMismatchError: the file is a store of another model or dimension.
         """
-        # BEGIN SOLUTION step 2
         try:
+            if not stat.S_ISREG(self.path.stat().st_mode):
+                raise StoreFormatError(f"{self.path} is a folder (or a device), not a store file; left untouched")
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return self.empty_document()
-        try:
-            doc = json.loads(raw.decode("utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise StoreFormatError(f"{self.path} is not valid JSON ({exc}); it was left untouched") from None
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-            raise StoreFormatError(
-                f"{self.path} is not a face-auth embedding store (it lacks \"format\": \"{FORMAT}\"); "
-                "it was left untouched"
-            )
-        version = doc.get("schema_version")
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise StoreFormatError(f"{self.path} has no valid schema_version ({version!r})")
-        if version > SCHEMA_VERSION:
-            raise StoreFormatError(
-                f"{self.path} was written by a newer version of this code (schema version {version}; this "
-                f"code reads up to {SCHEMA_VERSION}): update the code, or use another store file"
-            )
-        if doc.get("model") != self.model or doc.get("dim") != self.dim:
-            raise StoreMismatchError(
-                f"{self.path} holds embeddings of model {doc.get('model')!r} with dimension "
-                f"{doc.get('dim')!r}, not of model {self.model!r} with dimension {self.dim}: embeddings of "
-                "different models cannot be compared. Open it with its own model, or use another store file"
-            )
-        if not isinstance(doc.get("identities"), dict):
-            raise StoreFormatError(f"{self.path} has no \"identities\" object")
-        return doc
-        # END SOLUTION
+        return parse_document(raw, self.path, self.model, self.dim)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole store as it is now, for operations that only read: ``read_document`` under the lock.
+
+        When the file does not exist the store is empty, and nothing is created — not even the lock file.
+        """
+        if not self.path.exists():
+            return self.empty_document()
+        with self._lock:
+            return self.read_document()
 
     def write_document(self, doc: dict[str, Any]) -> None:
         """Replace the file with ``doc`` atomically: a crash at any moment leaves the old file or the new one.
@@ -189,9 +158,8 @@ class EmbeddingStore:
         Call it while holding the lock. Write to a temporary file in the same folder, flush and fsync it, then
         ``os.replace`` it over the store and fsync the folder. The new file has mode 0600.
         """
-        # BEGIN SOLUTION step 3
-        folder = self.path.resolve().parent
-        folder.mkdir(parents=True, exist_ok=True)
+        # BEGIN SOLUTION step 2
+        folder = self.path.parent  # self.path is already resolved: a symlinked store keeps its link
         # mkstemp creates the file with mode 0600 (only you can read it); os.replace keeps that mode.
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
         try:
@@ -225,22 +193,11 @@ class EmbeddingStore:
         Raises:
             ValueError: a bad name, bad numbers, another dimension; StoreMismatchError: another model.
         """
-        # BEGIN SOLUTION step 4
+        # BEGIN SOLUTION step 3
         name = check_name(name)
-        matrix = as_embedding_matrix(embeddings)
-        if matrix.shape[1] != self.dim:
-            raise ValueError(
-                f"these embeddings have {matrix.shape[1]} values each, but this store holds embeddings of "
-                f"dimension {self.dim} (model {self.model!r}): they come from another model"
-            )
-        records = []
-        for row, extra in zip(matrix, check_metadata(metadata, len(matrix)), strict=True):
-            meta = {"when": utc_now(), "source": None, "model": self.model, **extra}
-            if meta["model"] != self.model:
-                raise StoreMismatchError(
-                    f"an embedding of model {meta['model']!r} cannot join a store of {self.model!r}"
-                )
-            records.append({**meta, "embedding": encode_embedding(row)})
+        matrix = as_embedding_matrix(embeddings, self.dim)  # float32 (k, D)
+        metas = record_metadata(metadata, len(matrix), self.model)  # one dict per row: when, source, model...
+        records = [{**meta, "embedding": encode_embedding(row)} for row, meta in zip(matrix, metas, strict=True)]
         with self._lock:  # read-modify-write as one step: no other process writes in between
             doc = self.read_document()
             doc["identities"].setdefault(name, []).extend(records)
@@ -251,10 +208,7 @@ class EmbeddingStore:
     # -- reading ---------------------------------------------------------------------------------------------
     def identities(self) -> list[str]:
         """The enrolled names, sorted."""
-        # BEGIN SOLUTION step 5
-        with self._lock:
-            return sorted(self.read_document()["identities"])
-        # END SOLUTION
+        return sorted(self.snapshot()["identities"])
 
     def records(self, name: str) -> list[Record]:
         """Every stored embedding of ``name`` with its metadata, oldest first.
@@ -262,9 +216,7 @@ class EmbeddingStore:
         Raises:
             KeyError: ``name`` is not enrolled.
         """
-        # BEGIN SOLUTION step 5
-        with self._lock:
-            doc = self.read_document()
+        doc = self.snapshot()
         if name not in doc["identities"]:
             raise KeyError(f"{name!r} is not enrolled in {self.path}")
         return [
@@ -274,7 +226,6 @@ class EmbeddingStore:
             )
             for stored in doc["identities"][name]
         ]
-        # END SOLUTION
 
     def get(self, name: str) -> np.ndarray:
         """The embeddings of ``name`` as a float32 matrix (k, D). KeyError if ``name`` is not enrolled."""
@@ -297,7 +248,7 @@ class EmbeddingStore:
         Returns:
             True if ``name`` was enrolled (and is now gone), False if it was not.
         """
-        # BEGIN SOLUTION step 6
+        # BEGIN SOLUTION step 4
         with self._lock:
             doc = self.read_document()
             if name not in doc["identities"]:
@@ -312,13 +263,12 @@ class EmbeddingStore:
         """Every stored embedding, for retrieval (ex05).
 
         Returns:
-            (names, matrix): ``matrix`` is float32 (N, D), one row per stored embedding, and ``names[i]`` is
-            the identity of row i. Identities in sorted order, each one's embeddings oldest first. An empty
-            store gives ``([], an array of shape (0, D))``.
+            (names, matrix) — in this order: ``names[i]`` is the identity of row i of ``matrix``, a float32
+            (N, D) array with one row per stored embedding. Identities in sorted order, each one's embeddings
+            oldest first. An empty store gives ``([], an array of shape (0, D))``.
         """
-        # BEGIN SOLUTION step 7
-        with self._lock:
-            doc = self.read_document()
+        # BEGIN SOLUTION step 5
+        doc = self.snapshot()
         names: list[str] = []
         rows: list[np.ndarray] = []
         for name in sorted(doc["identities"]):

@@ -1,4 +1,5 @@
-"""Input checks, written for you: they turn bad input into a ValueError that says what is wrong.
+"""Helpers written for you: input checks that turn bad input into a ValueError saying what is wrong, and
+``best_first``, which puts a few candidates in order.
 
 They are careful about speed: a gallery of 100,000 embeddings is 300 MB, so ``as_gallery`` neither copies a
 float32 gallery nor scans it for NaN (a NaN in the gallery shows up in the scores, which are much smaller).
@@ -91,3 +92,41 @@ def check_threshold(threshold: Any) -> float:
     if not -1.0 <= t <= 1.0:
         raise ValueError(f"threshold {t} is outside [-1, 1], the range of cosine similarity")
     return t
+
+
+def best_first(scores: np.ndarray, candidates: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k best of each row's candidates, in order: the highest score first, equal scores by the lower index.
+
+    Only the candidates are sorted, so this is fast when they are few — e.g. every score that reaches the
+    k-th best one (more than k only when scores tie at the k-th place).
+
+    Args:
+        scores: (N,) or (M, N).
+        candidates: booleans of the same shape, True for a candidate; at least k in every row.
+        k: how many to return per row (0 gives empty results).
+
+    Returns:
+        (indices, top): the positions and scores of the k best candidates, shape (k,) — or (M, k).
+    """
+    scores = np.asarray(scores)
+    candidates = np.asarray(candidates)
+    if candidates.dtype != np.bool_ or candidates.shape != scores.shape:
+        raise ValueError(
+            f"candidates must be booleans of the same shape as the scores {scores.shape}, e.g. scores >= kth, "
+            f"not {candidates.dtype} of shape {candidates.shape}"
+        )
+    single = scores.ndim == 1
+    table, mask = np.atleast_2d(scores), np.atleast_2d(candidates)
+    m = table.shape[0]
+    rows, cols = np.nonzero(mask)
+    if k > 0 and np.any(np.bincount(rows, minlength=m) < k):
+        raise ValueError(
+            f"a row has fewer than k={k} candidates: the candidates must include the k-th best score itself "
+            "(scores >= kth, not >)"
+        )
+    values = table[rows, cols]
+    order = np.lexsort((cols, -values, rows))  # by row, then the highest score, then the lowest index
+    starts = np.searchsorted(rows[order], np.arange(m))  # where each row's candidates begin in that order
+    picked = order[starts[:, np.newaxis] + np.arange(k)]  # (M, k): each row's first k
+    indices, top = cols[picked], values[picked]
+    return (indices[0], top[0]) if single else (indices, top)

@@ -3,7 +3,7 @@
 Fast on a big gallery (100,000 x 768) because of two things:
 - ONE matrix product scores every gallery row at once, in float32;
 - a partial selection (``np.partition``) finds the k-th best score without sorting all N scores, and only the
-  k winners are sorted.
+  candidates are sorted.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ex05_retrieval._checks import as_gallery, as_queries, check_k, check_same_dim, check_scores
+from ex05_retrieval._checks import as_gallery, as_queries, best_first, check_k, check_same_dim, check_scores
 
 
 def cosine_scores(query: Any, gallery: Any, *, normalized: bool = False) -> np.ndarray:
@@ -70,27 +70,16 @@ def select_top_k(scores: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
     # BEGIN SOLUTION step 2
     k = check_k(k)
     scores = check_scores(scores)
-    single = scores.ndim == 1
-    table = np.atleast_2d(scores)  # (M, N)
-    m, n = table.shape
+    n = scores.shape[-1]
     kk = min(k, n)
-    if kk == 0:  # an empty gallery
-        empty = (np.zeros((m, 0), dtype=np.intp), np.zeros((m, 0), dtype=table.dtype))
-        return (empty[0][0], empty[1][0]) if single else empty
-    # 1. The k-th best score of each row: np.partition moves it to position n - kk, with everything smaller
-    #    before it and everything larger after it — in O(N), without sorting.
-    kth = np.partition(table, n - kk, axis=1)[:, n - kk]
-    # 2. The candidates: every score that reaches it. That is kk scores per row, or more when scores tie at
-    #    the k-th place — partition alone would pick an arbitrary few of the tied ones.
-    rows, cols = np.nonzero(table >= kth[:, None])
-    values = table[rows, cols]
-    # 3. Sort only the candidates: by row, then the highest score first, then the lowest index first.
-    order = np.lexsort((cols, -values, rows))
-    # 4. The first kk candidates of each row (each row has at least kk).
-    starts = np.searchsorted(rows[order], np.arange(m))
-    picked = order[starts[:, None] + np.arange(kk)]
-    indices, top = cols[picked], values[picked]
-    return (indices[0], top[0]) if single else (indices, top)
+    if kk == 0:  # no scores at all (an empty gallery): nothing to choose from
+        return best_first(scores, np.zeros(scores.shape, dtype=bool), 0)
+    # The k-th best score of each row: np.partition moves it to position n - kk, with everything smaller
+    # before it and everything larger after it — in O(N), without sorting.
+    kth = np.partition(scores, n - kk, axis=-1)[..., n - kk]
+    # The candidates are every score that reaches it: kk per row, or more when scores tie at the k-th place
+    # (np.argpartition would pick an arbitrary few of the tied ones). Only they get sorted.
+    return best_first(scores, scores >= kth[..., np.newaxis], kk)
     # END SOLUTION
 
 

@@ -7,10 +7,12 @@ import itertools
 
 import numpy as np
 import pytest
-from ex05_retrieval import cosine_scores, select_top_k, top_k
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+
+from ex05_retrieval import cosine_scores, select_top_k, top_k
+from workshop.testing import rejects
 
 # Unit vectors whose scores are exact in any arithmetic order: ±e_i and (±0.5, ±0.5, ±0.5, ±0.5).
 # Their dot products are multiples of 0.25, so equal scores are EXACTLY equal — a fair test of tie-breaking.
@@ -103,7 +105,14 @@ class TestStep1CosineScores:
         ],
     )
     def test_bad_input_raises_value_error(self, query, gallery, why):
-        with pytest.raises(ValueError):
+        advice = {
+            "different dimensions": "call check_same_dim(queries, gallery)",
+            "NaN in the query": "check the query with as_queries(query)",
+            "NaN in the gallery": "a NaN row gives NaN scores: raise ValueError unless np.all(np.isfinite(scores))",
+            "infinity in the gallery": "infinity gives NaN or inf scores: check np.all(np.isfinite(scores))",
+            "a zero query": "a zero query has no direction: raise ValueError when its length is 0",
+        }[why]
+        with rejects(f"{why} must be refused: {advice}"):
             cosine_scores(query, gallery)
 
 
@@ -125,6 +134,33 @@ class TestStep2SelectTopK:
         indices, top = select_top_k(np.array([0.2, 0.8, 0.5]), 10)
         assert list(indices) == [1, 2, 0], f"k=10 > N=3 must return all 3, best first; got {list(indices)}"
 
+    def test_only_the_candidates_are_sorted_never_all_n(self, monkeypatch):
+        n = 2000
+        scores = np.random.default_rng(3).permutation(n).astype(np.float32) / n  # all different
+        calls = []
+        for name in ("sort", "argsort", "lexsort", "partition", "argpartition"):
+            real = getattr(np, name)
+
+            def spy(a, *args, _real=real, _name=name, **kwargs):
+                size = sum(np.size(key) for key in a) if _name == "lexsort" else np.size(a)
+                calls.append((_name, size))
+                return _real(a, *args, **kwargs)
+
+            monkeypatch.setattr(np, name, spy)
+        indices, _ = select_top_k(scores, 5)
+        monkeypatch.undo()
+        full = [(name, size) for name, size in calls if name in ("sort", "argsort", "lexsort") and size >= n]
+        assert not full, (
+            f"select_top_k sorted all N={n} scores (np.{full[0][0]} of {full[0][1]} values) to find 5 of them — "
+            "never a full sort: find the k-th best score with np.partition, then hand only the scores that "
+            "reach it to best_first"
+        )
+        assert any(name in ("partition", "argpartition") and size >= n for name, size in calls), (
+            "select_top_k must find the k-th best score with a partial selection: np.partition(scores, n - k, "
+            "axis=-1) — O(N), no sorting"
+        )
+        assert list(indices) == list(np.argsort(-scores)[:5]), "and the 5 best scores, best first"
+
     def test_equal_scores_keep_the_lower_index_first(self):
         indices, _ = select_top_k(np.array([0.5, 0.9, 0.5, 0.5, 0.2]), 3)
         assert list(indices) == [1, 0, 2], (
@@ -137,8 +173,8 @@ class TestStep2SelectTopK:
         expected = list(range(1, 64, 4)) + [i for i in range(64) if i % 4 in (0, 2)][:24]
         assert list(indices) == expected, (
             f"expected the sixteen 0.9s at 1, 5, 9, ... then the 0.5s at 0, 2, 4, 6, ...; got "
-            f"{list(indices)[:20]}... Equal scores: the lower index first. Sort the candidates with "
-            "np.lexsort((index, -score)): a plain (unstable) argsort shuffles equal scores"
+            f"{list(indices)[:20]}... Equal scores: the lower index first — best_first orders them, if the "
+            "candidates are every score >= the k-th best"
         )
 
     def test_ties_at_the_k_th_place_pick_the_lowest_indices(self):
@@ -146,8 +182,8 @@ class TestStep2SelectTopK:
         indices, _ = select_top_k(scores, 5)
         assert list(indices) == [20, 41, 0, 1, 2], (
             f"expected [20, 41, 0, 1, 2], got {list(indices)}: when more scores tie at the k-th place than fit, "
-            "keep the lowest indices. argpartition picks an arbitrary few of the tied ones: select every score "
-            ">= the k-th best, then sort those candidates by (-score, index)"
+            "keep the lowest indices. argpartition picks an arbitrary few of the tied ones: make every score "
+            ">= the k-th best a candidate, and best_first keeps the lowest indices"
         )
 
     @given(arrays(np.float32, st.tuples(st.integers(1, 3), st.integers(0, 30)),
@@ -169,9 +205,9 @@ class TestStep2SelectTopK:
 
     def test_bad_k_and_bad_scores_raise_value_error(self):
         for k in (0, -1, 2.5, True):
-            with pytest.raises(ValueError, match="k"):
+            with rejects(f"k={k!r} is not a number of results: start with k = check_k(k)", match="k"):
                 select_top_k(np.array([0.1, 0.2]), k)
-        with pytest.raises(ValueError):
+        with rejects("a NaN score cannot be ranked: start with scores = check_scores(scores)"):
             select_top_k(np.array([0.1, np.nan]), 1)
 
 
@@ -230,9 +266,10 @@ class TestStep3TopK:
 
     @pytest.mark.parametrize("k", [0, -3])
     def test_k_below_one_is_refused(self, k):
-        with pytest.raises(ValueError, match="k"):
+        with rejects(f"k={k} asks for no results: check_k(k) first, before the expensive part", match="k"):
             top_k(np.ones(2), np.ones((3, 2)), k)
 
     def test_a_dimension_mismatch_is_refused(self):
-        with pytest.raises(ValueError, match="dimension"):
+        with rejects("a 3-value query cannot be compared with 4-value rows (cosine_scores checks it)",
+                     match="dimension"):
             top_k(np.ones(3), np.ones((5, 4)), 2)

@@ -8,7 +8,9 @@ import math
 
 import numpy as np
 import pytest
+
 from ex05_retrieval import Candidate, Identification, best_per_identity, identify
+from workshop.testing import rejects
 
 
 class FakeStore:
@@ -37,7 +39,7 @@ class TestStep4BestPerIdentity:
         )
 
     def test_names_and_scores_must_match(self):
-        with pytest.raises(ValueError):
+        with rejects("2 names but 3 scores cannot be paired up: raise ValueError when len(names) != len(scores)"):
             best_per_identity(["ada", "bob"], [0.1, 0.2, 0.3])
 
 
@@ -75,11 +77,15 @@ class TestStep5Identify:
         store = FakeStore([("ada", unit(0)), ("ada", unit(80)), ("ada", unit(85)),
                            ("bob", unit(25)), ("bob", unit(30)), ("bob", unit(35))])
         result = identify(np.array(unit(0)), store, threshold=0.9)
-        assert result.name == "ada" and [c.name for c in result.candidates] == ["ada", "bob"], (
+        names = [c.name for c in result.candidates]
+        assert len(names) == len(set(names)) == 2, (
+            f"candidates are identities, each name once — got {names}: rank the identities' best scores "
+            "(best_per_identity), not the stored embeddings"
+        )
+        assert result.name == "ada" and names == ["ada", "bob"], (
             "ada has an embedding identical to the query, so she is the best match. Score each identity by "
             "its BEST embedding (max), not the mean of its embeddings"
         )
-        assert len(result.candidates) == 2, "candidates are identities: each name appears once"
 
     def test_k_limits_the_candidates(self):
         store = FakeStore([(name, unit(angle)) for name, angle in
@@ -96,9 +102,13 @@ class TestStep5Identify:
 
     def test_bad_arguments_are_refused(self):
         store = FakeStore([("ada", [1.0, 0.0])])
-        with pytest.raises(ValueError, match="threshold"):
+        with rejects("threshold=1.5 is outside [-1, 1]: call threshold = check_threshold(threshold) first",
+                     match="threshold"):
             identify(np.array([1.0, 0.0]), store, threshold=1.5)
-        with pytest.raises(ValueError, match="k"):
+        with rejects("k=0 asks for no candidates: call k = check_k(k) first", match="k"):
             identify(np.array([1.0, 0.0]), store, k=0)
-        with pytest.raises(ValueError):
+        with rejects("a 3-value query cannot be compared with a store of 2-value embeddings (cosine_scores "
+                     "checks it)"):
             identify(np.array([1.0, 0.0, 0.0]), store)
+        with rejects("identify takes ONE query (D,), not a batch (M, D): check np.ndim(query) == 1"):
+            identify(np.array([[1.0, 0.0], [0.0, 1.0]]), store)
