@@ -1,4 +1,4 @@
-"""``faceauth`` — enroll, verify, identify and evaluate faces from the command line.
+"""faceauth — enroll, verify, identify and evaluate faces from the command line.
 
 Exit status: 0 success (verify: ACCEPT; identify: someone recognised), 1 verify REJECT / identify unknown,
 2 error (a one-line message naming the input and the fix; --debug shows the traceback), 130 interrupted.
