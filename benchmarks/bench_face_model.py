@@ -9,30 +9,14 @@ a batch of 32 chips (dlib: its batch overload of compute_face_descriptor) and on
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
 import time
-from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+from _common import median_seconds
 
 BATCH = 32
 BATCH_TARGET = 10.0  # the torch port should be >= 10x faster than dlib on a batch
 SINGLE_TARGET = 5.0  # one chip cannot keep 2 cores busy as well; 5x is the bar for latency
-
-
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``fn()`` over ``repeats`` runs, after one warm-up run."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(quick: bool = False) -> list[dict]:

@@ -21,35 +21,15 @@ The naive loop (score each row in Python, then sort everything) runs on the firs
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
-import statistics
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
+from _common import alternate, exercise, median_seconds
 
-REPO = Path(__file__).resolve().parents[1]
 TREES = ("solutions", "exercises")
 
 TARGET = 1.2  # top_k may take at most 1.2 times as long as FAISS
-
-
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def alternate(project, reference, repeats: int) -> tuple[float, float]:
-    """Median seconds of each, timed alternately (a noisy neighbour hurts both alike), after a warm-up."""
-    project(), reference()
-    ours, theirs = [], []
-    for _ in range(repeats):
-        ours.append(timed(project))
-        theirs.append(timed(reference))
-    return statistics.median(ours), statistics.median(theirs)
 
 
 def best_of_thread_counts(project, reference, repeats: int) -> tuple[float, int, float, int]:
@@ -85,16 +65,6 @@ def naive_top_k(query: np.ndarray, gallery: np.ndarray, k: int) -> list[int]:
     return [i for _, i in scores[:k]]
 
 
-def import_from(target: str, package: str):
-    """``package`` from the tree ``target`` (solutions/ or exercises/), and nowhere else."""
-    folder = (REPO / target).resolve()
-    sys.path.insert(0, str(folder))
-    module = importlib.import_module(package)
-    if not Path(module.__file__).resolve().is_relative_to(folder):
-        raise RuntimeError(f"{package} was already imported from {module.__file__}, not from {folder}")
-    return module
-
-
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.0f} s"
 
@@ -102,7 +72,7 @@ def ms(seconds: float) -> str:
 def main(quick: bool = False, target: str = "solutions") -> list[dict]:
     import faiss
 
-    top_k = import_from(target, "ex05_retrieval").top_k
+    top_k = exercise("ex05_retrieval", target).top_k
 
     n, d, k, batch = (20_000 if quick else 100_000), 768, 10, 100
     repeats_one, repeats_batch = (7, 3) if quick else (15, 5)
@@ -153,7 +123,7 @@ def main(quick: bool = False, target: str = "solutions") -> list[dict]:
         "report (row lengths computed per search)", None)
 
     subset = gallery[:naive_rows]
-    t_naive = statistics.median(timed(lambda: naive_top_k(one, subset, k)) for _ in range(naive_repeats))
+    t_naive = median_seconds(lambda: naive_top_k(one, subset, k), naive_repeats, warmup=0)
     t_naive_n = t_naive * n / naive_rows
     assert naive_top_k(one, subset, k) == top_k(one, subset, k)[0].tolist(), "naive loop and top_k disagree"
     add(f"top_k vs a Python loop + full sort, 1 query (loop: {naive_rows:,} rows x{naive_repeats}, "

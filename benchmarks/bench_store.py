@@ -18,37 +18,15 @@ Each timing is the median of 3 runs (the .npy ones of 5). Report only: no target
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from _common import exercise, median_seconds
 
-REPO = Path(__file__).resolve().parents[1]
 TREES = ("solutions", "exercises")
-
-
-def import_from(target: str, package: str):
-    """``package`` from the tree ``target`` (solutions/ or exercises/), and nowhere else."""
-    folder = (REPO / target).resolve()
-    sys.path.insert(0, str(folder))
-    module = importlib.import_module(package)
-    if not Path(module.__file__).resolve().is_relative_to(folder):
-        raise RuntimeError(f"{package} was already imported from {module.__file__}, not from {folder}")
-    return module
-
-
-def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def seconds(s: float) -> str:
@@ -56,7 +34,7 @@ def seconds(s: float) -> str:
 
 
 def main(quick: bool = False, target: str = "solutions") -> list[dict]:
-    ex04 = import_from(target, "ex04_storage_local")
+    ex04 = exercise("ex04_storage_local", target)
     EmbeddingStore, encode_embedding = ex04.EmbeddingStore, ex04.encode_embedding
 
     people, per_person, dim = (100 if quick else 1_000), 10, 768
@@ -91,19 +69,19 @@ def main(quick: bool = False, target: str = "solutions") -> list[dict]:
                 f.flush()
                 os.fsync(f.fileno())
 
-        t_save = median_time(save_store, 3)
-        t_save_npy = median_time(save_npy, 5)
+        t_save = median_seconds(save_store, 3, warmup=0)
+        t_save_npy = median_seconds(save_npy, 5, warmup=0)
         loaded_names, matrix = store.all_embeddings()
         assert len(loaded_names) == n and np.array_equal(matrix.view(np.uint32), embeddings.view(np.uint32))
-        t_load = median_time(store.all_embeddings, 3)
-        t_load_npy = median_time(lambda: np.load(npy), 5)
+        t_load = median_seconds(store.all_embeddings, 3, warmup=0)
+        t_load_npy = median_seconds(lambda: np.load(npy), 5, warmup=0)
         size, size_npy = store.path.stat().st_size, npy.stat().st_size
 
         def enroll_and_remove():
             store.enroll("newcomer", embeddings[0])
             store.remove("newcomer")
 
-        t_enroll = median_time(enroll_and_remove, 3) / 2
+        t_enroll = median_seconds(enroll_and_remove, 3, warmup=0) / 2
 
     label = f"{n:,} x {dim}" + ("" if target == "solutions" else f", {target}/")
     add(f"store save, {label} (JSON vs .npy, median of 3)", f"{seconds(t_save)} JSON",

@@ -1,0 +1,49 @@
+"""What the benchmark scripts share: median timings, and an exercise package imported from one tree."""
+
+from __future__ import annotations
+
+import importlib
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script from anywhere: `workshop` and `faceauth` import from the repo
+    sys.path.insert(1, str(REPO))
+
+
+def exercise(package: str, target: str = "solutions") -> ModuleType:
+    """``package`` (e.g. ``"ex05_retrieval"``) from ``target`` — 'solutions', 'exercises' or a folder — only."""
+    from workshop import targets
+
+    targets.activate(targets.resolve_target(target)[1])
+    return importlib.import_module(package)
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Seconds one call of ``fn()`` takes."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
+    """Median seconds of ``fn()`` over ``repeats`` calls, after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    return statistics.median(timed(fn) for _ in range(repeats))
+
+
+def alternate(project: Callable[[], object], reference: Callable[[], object], repeats: int,
+              warmup: int = 1) -> tuple[float, float]:
+    """Median seconds of each, timed in turns (a noisy neighbour slows both alike), after warm-up calls."""
+    for _ in range(warmup):
+        project(), reference()
+    ours, theirs = [], []
+    for _ in range(repeats):
+        ours.append(timed(project))
+        theirs.append(timed(reference))
+    return statistics.median(ours), statistics.median(theirs)
