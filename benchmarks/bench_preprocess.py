@@ -11,9 +11,9 @@ quick: 10):
   convert and normalize;
 - from images in memory: ``preprocess(pil_image, config)`` against ``transform(pil_image)``.
 
-Timed alternately, 7 times each (quick: 3), after one warm-up each; medians, as images per second.
-Report only: both resize with the same Pillow filter, so the difference is the Python around it (and the
-mode checks).
+Timed in pairs, 7 rounds (quick: 3), alternating which goes first, after two warm-up rounds (the first calls
+of a process are slower); medians, as images per second. Report only: both resize with the same Pillow filter,
+so the difference is the Python around it (open_image's checks, to_rgb's mode handling).
 """
 
 from __future__ import annotations
@@ -38,13 +38,19 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def alternate(project, reference, repeats: int) -> tuple[float, float]:
-    """Median seconds of each, timed alternately (a noisy neighbour hurts both alike), after a warm-up."""
-    project(), reference()
+def alternate(project, reference, repeats: int, warmup: int = 2) -> tuple[float, float]:
+    """Median seconds of each, timed in pairs whose order alternates (a noisy neighbour hurts both alike),
+    after warm-up rounds."""
+    for _ in range(warmup):
+        project(), reference()
     ours, theirs = [], []
-    for _ in range(repeats):
-        ours.append(timed(project))
-        theirs.append(timed(reference))
+    for i in range(repeats):
+        if i % 2 == 0:
+            ours.append(timed(project))
+            theirs.append(timed(reference))
+        else:
+            theirs.append(timed(reference))
+            ours.append(timed(project))
     return statistics.median(ours), statistics.median(theirs)
 
 
@@ -61,7 +67,7 @@ def main(quick: bool = False) -> list[dict]:
     config = data_config(model)
     transform = timm.data.create_transform(**timm.data.resolve_data_config(model=model))
     paths = [PHOTOS[i % len(PHOTOS)] for i in range(n)]
-    print(f"{n} images per run, config {config}; {repeats} alternating repeats, medians", flush=True)
+    print(f"{n} images per run, config {config}; 2 warm-up + {repeats} paired rounds, medians", flush=True)
 
     def timm_from_file(path):
         with Image.open(path) as image:

@@ -1,4 +1,4 @@
-"""Regenerate everything under images/ (deterministic: same Pillow/libjpeg -> same bytes).
+"""Regenerate everything under images/ (deterministic: the same Pillow, libjpeg and zlib give the same bytes).
 
     .venv/bin/python images/make_images.py
 
@@ -92,12 +92,14 @@ def make_edge_cases() -> None:
     rgba[:, :48, 3] = 0
     Image.fromarray(rgba, "RGBA").save(EDGE / "rgba.png")
 
-    # Palette PNG with one fully transparent palette entry (the top 32 rows use it).
-    palette = upright.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    # Palette PNG with one fully transparent palette entry (the top 32 rows use it). The portrait gets 63
+    # colours (entries 0..62), so entry 63 is used by the transparent rows only: no portrait pixel turns
+    # transparent by accident.
+    palette = upright.quantize(colors=63, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     idx = np.asarray(palette).copy()
+    assert idx.max() < 63, "the quantized portrait must leave palette entry 63 free"
     idx[:32, :] = 63
-    pal = palette.getpalette()[: 64 * 3]
-    pal[63 * 3 : 64 * 3] = [255, 0, 255]
+    pal = (palette.getpalette() + [0] * (63 * 3))[: 63 * 3] + [255, 0, 255]  # entry 63: magenta, transparent
     p = Image.fromarray(idx, "P")
     p.putpalette(pal)
     p.save(EDGE / "palette_transparent.png", transparency=63)

@@ -27,4 +27,4 @@ def data_config(model: torch.nn.Module) -> dict[str, Any]:
         (e.g. "bicubic"), ``crop_pct`` (e.g. 0.875) and ``crop_mode`` (e.g. "center").
     """
     # TODO(ex01): write this part, then run the tests.
-    raise NotImplementedError("TODO(ex01): implement data_config — see exercises/ex01_image_processing/README.md, step 6")
+    raise NotImplementedError("TODO(ex01): implement data_config — see exercises/ex01_image_processing/README.md, step 5")

@@ -8,7 +8,8 @@ from typing import Any
 import torch
 from PIL import Image
 
-from ex01_image_processing.loading import load_image, to_rgb
+from ex01_image_processing._helpers import to_rgb
+from ex01_image_processing.loading import load_image
 from ex01_image_processing.transforms import normalize, resize_and_crop, to_tensor
 
 
@@ -29,8 +30,8 @@ def preprocess(image: Any, config: Mapping[str, Any]) -> torch.Tensor:
     """One image as the normalized tensor the model expects.
 
     Args:
-        image: a PIL image (used as it is: already upright), or anything ``load_image`` accepts
-            (a path, bytes, a binary file object), which is loaded first.
+        image: a PIL image (taken as upright; converted with ``to_rgb``), or anything ``load_image``
+            accepts (a path, bytes, a binary file object), which is loaded first.
         config: the model's settings, from ``data_config(model)``.
 
     Returns:
@@ -40,7 +41,7 @@ def preprocess(image: Any, config: Mapping[str, Any]) -> torch.Tensor:
         ImageLoadError: the image could not be loaded.
     """
     # TODO(ex01): write this part, then run the tests.
-    raise NotImplementedError("TODO(ex01): implement preprocess — see exercises/ex01_image_processing/README.md, step 7")
+    raise NotImplementedError("TODO(ex01): implement preprocess — see exercises/ex01_image_processing/README.md, step 6")
 
 
 def make_batch(images: Iterable[Any], config: Mapping[str, Any]) -> torch.Tensor:
@@ -54,4 +55,4 @@ def make_batch(images: Iterable[Any], config: Mapping[str, Any]) -> torch.Tensor
         float32 tensor of shape (N, 3, size, size); (0, 3, size, size) for no images.
     """
     # TODO(ex01): write this part, then run the tests.
-    raise NotImplementedError("TODO(ex01): implement make_batch — see exercises/ex01_image_processing/README.md, step 7")
+    raise NotImplementedError("TODO(ex01): implement make_batch — see exercises/ex01_image_processing/README.md, step 6")

@@ -32,7 +32,7 @@ def resize_and_crop(image: Image.Image, size: int, crop_pct: float, interpolatio
         a ``size`` x ``size`` PIL image.
     """
     # TODO(ex01): write this part, then run the tests.
-    raise NotImplementedError("TODO(ex01): implement resize_and_crop — see exercises/ex01_image_processing/README.md, step 3")
+    raise NotImplementedError("TODO(ex01): implement resize_and_crop — see exercises/ex01_image_processing/README.md, step 2")
 
 
 def to_tensor(image: Image.Image) -> torch.Tensor:
@@ -45,7 +45,7 @@ def to_tensor(image: Image.Image) -> torch.Tensor:
         float32 tensor of shape (3, H, W); channel 0 is red, 1 green, 2 blue.
     """
     # TODO(ex01): write this part, then run the tests.
-    raise NotImplementedError("TODO(ex01): implement to_tensor — see exercises/ex01_image_processing/README.md, step 4")
+    raise NotImplementedError("TODO(ex01): implement to_tensor — see exercises/ex01_image_processing/README.md, step 3")
 
 
 def normalize(tensor: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
@@ -60,4 +60,4 @@ def normalize(tensor: torch.Tensor, mean: Sequence[float], std: Sequence[float])
         a float tensor of the same shape.
     """
     # TODO(ex01): write this part, then run the tests.
-    raise NotImplementedError("TODO(ex01): implement normalize — see exercises/ex01_image_processing/README.md, step 5")
+    raise NotImplementedError("TODO(ex01): implement normalize — see exercises/ex01_image_processing/README.md, step 4")

@@ -19,23 +19,12 @@ from ex02_embeddings._helpers import (
     check_batch_size,
     check_features,
     check_images,
-    dummy_input,
+    embedding_dim,
     model_device,
     stack_in_groups,
 )
 
-
-def embedding_dim(model: nn.Module) -> int:
-    """How many numbers the model's embedding has (D).
-
-    Args:
-        model: a timm model (it knows its ``num_features``) or any module mapping (N, C, H, W) to (N, D).
-
-    Returns:
-        D, e.g. 320 for convnext_atto, 768 for convnext_tiny.
-    """
-    # TODO(ex02): write this part, then run the tests.
-    raise NotImplementedError("TODO(ex02): implement embedding_dim — see exercises/ex02_embeddings/README.md, step 4")
+__all__ = ["embed", "embedding_dim", "iter_chunks"]
 
 
 def iter_chunks(images: torch.Tensor | Iterable[torch.Tensor], batch_size: int) -> Iterator[torch.Tensor]:
@@ -49,7 +38,7 @@ def iter_chunks(images: torch.Tensor | Iterable[torch.Tensor], batch_size: int) 
         tensors of shape (n, C, H, W) with 1 <= n <= batch_size.
     """
     # TODO(ex02): write this part, then run the tests.
-    raise NotImplementedError("TODO(ex02): implement iter_chunks — see exercises/ex02_embeddings/README.md, step 5")
+    raise NotImplementedError("TODO(ex02): implement iter_chunks — see exercises/ex02_embeddings/README.md, step 3")
 
 
 def embed(
@@ -66,4 +55,4 @@ def embed(
         float32 numpy array of shape (N, D): row i is image i's embedding, of length 1. (0, D) for no images.
     """
     # TODO(ex02): write this part, then run the tests.
-    raise NotImplementedError("TODO(ex02): implement embed — see exercises/ex02_embeddings/README.md, step 6")
+    raise NotImplementedError("TODO(ex02): implement embed — see exercises/ex02_embeddings/README.md, step 4")

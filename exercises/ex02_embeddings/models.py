@@ -13,15 +13,9 @@ import timm
 import torch
 from torch import nn
 
-from ex02_embeddings._helpers import (
-    CheckpointError,
-    architecture,
-    check_model_name,
-    classifier_prefixes,
-    create_with_hub_weights,
-    describe_mismatch,
-    read_checkpoint,
-)
+from ex02_embeddings._helpers import check_build_args, check_device, create_with_hub_weights, load_weights
+
+__all__ = ["build_model", "load_weights", "pick_device"]
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
@@ -34,7 +28,7 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
         a torch.device.
 
     Raises:
-        ValueError: a GPU was asked for that this machine does not have.
+        ValueError: a device this machine does not have (e.g. "cuda" without a GPU, "cuda:5" with one GPU).
     """
     # TODO(ex02): write this part, then run the tests.
     raise NotImplementedError("TODO(ex02): implement pick_device — see exercises/ex02_embeddings/README.md, step 1")
@@ -54,7 +48,8 @@ def build_model(
         pretrained: take the pretrained weights from the Hugging Face Hub (cached after the first download).
         weights: a local weights file (.safetensors, or a torch .pt/.pth state dict) to load instead.
         device: where to put the model; None picks one (see ``pick_device``).
-        **model_kwargs: passed on to ``timm.create_model``, e.g. ``drop_path_rate=0.1``.
+        **model_kwargs: passed on to ``timm.create_model``, e.g. ``drop_path_rate=0.1`` (not ``num_classes``:
+            the model is always headless).
 
     Returns:
         the model, in eval mode, whose forward maps (N, 3, H, W) images to (N, D) features.
@@ -62,25 +57,7 @@ def build_model(
     Raises:
         WeightsUnavailableError: pretrained weights cannot be downloaded and are not cached.
         CheckpointError: ``weights`` is missing, corrupt, or for another model.
-        ValueError: an unknown model name.
+        ValueError: an unknown model name, ``num_classes`` in ``model_kwargs``, or a device this machine lacks.
     """
     # TODO(ex02): write this part, then run the tests.
     raise NotImplementedError("TODO(ex02): implement build_model — see exercises/ex02_embeddings/README.md, step 2")
-
-
-def load_weights(model: nn.Module, path: str | os.PathLike[str]) -> nn.Module:
-    """Load a local weights file into ``model``, leaving out the classifier head the file may have.
-
-    Args:
-        model: the (headless) model to load into.
-        path: a .safetensors file, or a torch file (.pt, .pth) holding a state dict.
-
-    Returns:
-        the same model, with the file's weights.
-
-    Raises:
-        CheckpointError: the file is missing or corrupt, or its weights do not fit this model (another
-            architecture); the message names the file.
-    """
-    # TODO(ex02): write this part, then run the tests.
-    raise NotImplementedError("TODO(ex02): implement load_weights — see exercises/ex02_embeddings/README.md, step 3")

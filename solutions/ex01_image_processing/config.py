@@ -26,7 +26,7 @@ def data_config(model: torch.nn.Module) -> dict[str, Any]:
         a dict with ``input_size`` (C, H, W), ``mean`` and ``std`` (one per channel), ``interpolation``
         (e.g. "bicubic"), ``crop_pct`` (e.g. 0.875) and ``crop_mode`` (e.g. "center").
     """
-    # BEGIN SOLUTION step 6
+    # BEGIN SOLUTION step 5
     config = timm.data.resolve_data_config(model=model)
     return {key: config[key] for key in CONFIG_KEYS}
     # END SOLUTION

@@ -8,7 +8,8 @@ from typing import Any
 import torch
 from PIL import Image
 
-from ex01_image_processing.loading import load_image, to_rgb
+from ex01_image_processing._helpers import to_rgb
+from ex01_image_processing.loading import load_image
 from ex01_image_processing.transforms import normalize, resize_and_crop, to_tensor
 
 
@@ -29,8 +30,8 @@ def preprocess(image: Any, config: Mapping[str, Any]) -> torch.Tensor:
     """One image as the normalized tensor the model expects.
 
     Args:
-        image: a PIL image (used as it is: already upright), or anything ``load_image`` accepts
-            (a path, bytes, a binary file object), which is loaded first.
+        image: a PIL image (taken as upright; converted with ``to_rgb``), or anything ``load_image``
+            accepts (a path, bytes, a binary file object), which is loaded first.
         config: the model's settings, from ``data_config(model)``.
 
     Returns:
@@ -39,7 +40,7 @@ def preprocess(image: Any, config: Mapping[str, Any]) -> torch.Tensor:
     Raises:
         ImageLoadError: the image could not be loaded.
     """
-    # BEGIN SOLUTION step 7
+    # BEGIN SOLUTION step 6
     size = check_config(config)
     image = to_rgb(image) if isinstance(image, Image.Image) else load_image(image)
     image = resize_and_crop(image, size, config["crop_pct"], config["interpolation"])
@@ -57,7 +58,7 @@ def make_batch(images: Iterable[Any], config: Mapping[str, Any]) -> torch.Tensor
     Returns:
         float32 tensor of shape (N, 3, size, size); (0, 3, size, size) for no images.
     """
-    # BEGIN SOLUTION step 7
+    # BEGIN SOLUTION step 6
     size = check_config(config)
     tensors = [preprocess(image, config) for image in images]
     if not tensors:

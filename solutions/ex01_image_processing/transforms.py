@@ -31,7 +31,7 @@ def resize_and_crop(image: Image.Image, size: int, crop_pct: float, interpolatio
     Returns:
         a ``size`` x ``size`` PIL image.
     """
-    # BEGIN SOLUTION step 3
+    # BEGIN SOLUTION step 2
     check_size_and_crop(size, crop_pct)
     shorter = math.floor(size / crop_pct)
     width, height = image.size
@@ -55,7 +55,7 @@ def to_tensor(image: Image.Image) -> torch.Tensor:
     Returns:
         float32 tensor of shape (3, H, W); channel 0 is red, 1 green, 2 blue.
     """
-    # BEGIN SOLUTION step 4
+    # BEGIN SOLUTION step 3
     check_rgb(image)
     array = np.asarray(image, dtype=np.float32) / 255.0  # (H, W, 3), values 0..1
     return torch.from_numpy(array).permute(2, 0, 1).contiguous()
@@ -73,7 +73,7 @@ def normalize(tensor: torch.Tensor, mean: Sequence[float], std: Sequence[float])
     Returns:
         a float tensor of the same shape.
     """
-    # BEGIN SOLUTION step 5
+    # BEGIN SOLUTION step 4
     check_mean_std(tensor, mean, std)
     mean = torch.as_tensor(mean, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)
     std = torch.as_tensor(std, dtype=tensor.dtype, device=tensor.device).view(-1, 1, 1)

@@ -13,15 +13,9 @@ import timm
 import torch
 from torch import nn
 
-from ex02_embeddings._helpers import (
-    CheckpointError,
-    architecture,
-    check_model_name,
-    classifier_prefixes,
-    create_with_hub_weights,
-    describe_mismatch,
-    read_checkpoint,
-)
+from ex02_embeddings._helpers import check_build_args, check_device, create_with_hub_weights, load_weights
+
+__all__ = ["build_model", "load_weights", "pick_device"]
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
@@ -34,16 +28,11 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
         a torch.device.
 
     Raises:
-        ValueError: a GPU was asked for that this machine does not have.
+        ValueError: a device this machine does not have (e.g. "cuda" without a GPU, "cuda:5" with one GPU).
     """
     # BEGIN SOLUTION step 1
     if device is not None:
-        device = torch.device(device)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device {str(device)!r} was asked for, but torch sees no CUDA GPU: use 'cpu'")
-        if device.type == "mps" and not torch.backends.mps.is_available():
-            raise ValueError("device 'mps' was asked for, but Apple's MPS is not available here: use 'cpu'")
-        return device
+        return check_device(device)
     if torch.cuda.is_available():
         return torch.device("cuda")
     if torch.backends.mps.is_available():
@@ -66,7 +55,8 @@ def build_model(
         pretrained: take the pretrained weights from the Hugging Face Hub (cached after the first download).
         weights: a local weights file (.safetensors, or a torch .pt/.pth state dict) to load instead.
         device: where to put the model; None picks one (see ``pick_device``).
-        **model_kwargs: passed on to ``timm.create_model``, e.g. ``drop_path_rate=0.1``.
+        **model_kwargs: passed on to ``timm.create_model``, e.g. ``drop_path_rate=0.1`` (not ``num_classes``:
+            the model is always headless).
 
     Returns:
         the model, in eval mode, whose forward maps (N, 3, H, W) images to (N, D) features.
@@ -74,10 +64,10 @@ def build_model(
     Raises:
         WeightsUnavailableError: pretrained weights cannot be downloaded and are not cached.
         CheckpointError: ``weights`` is missing, corrupt, or for another model.
-        ValueError: an unknown model name.
+        ValueError: an unknown model name, ``num_classes`` in ``model_kwargs``, or a device this machine lacks.
     """
     # BEGIN SOLUTION step 2
-    check_model_name(name)
+    check_build_args(name, model_kwargs)
     device = pick_device(device)
     options = dict(num_classes=0, **model_kwargs)
     if weights is not None:
@@ -89,33 +79,4 @@ def build_model(
         model = timm.create_model(name, pretrained=False, **options)
     model.eval()
     return model.to(device)
-    # END SOLUTION
-
-
-def load_weights(model: nn.Module, path: str | os.PathLike[str]) -> nn.Module:
-    """Load a local weights file into ``model``, leaving out the classifier head the file may have.
-
-    Args:
-        model: the (headless) model to load into.
-        path: a .safetensors file, or a torch file (.pt, .pth) holding a state dict.
-
-    Returns:
-        the same model, with the file's weights.
-
-    Raises:
-        CheckpointError: the file is missing or corrupt, or its weights do not fit this model (another
-            architecture); the message names the file.
-    """
-    # BEGIN SOLUTION step 3
-    state = read_checkpoint(path)
-    head = classifier_prefixes(model)
-    state = {key: value for key, value in state.items() if not key.startswith(head)}
-    try:
-        model.load_state_dict(state)
-    except RuntimeError:
-        raise CheckpointError(
-            f"{path}: these weights do not fit a {architecture(model)} model — are they for another "
-            f"architecture? ({describe_mismatch(model, state)})"
-        ) from None
-    return model
     # END SOLUTION

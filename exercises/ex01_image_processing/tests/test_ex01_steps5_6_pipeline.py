@@ -1,4 +1,4 @@
-"""ex01 steps 6-7: the model's settings from timm, and the whole preprocessing checked against timm's own.
+"""ex01 steps 5-6: the model's settings from timm, and the whole preprocessing checked against timm's own.
 
 The oracle: for real photos, ``preprocess(path, data_config(model))`` must equal
 ``timm.data.create_transform(**timm.data.resolve_data_config(model=model))`` applied to the same upright RGB
@@ -56,14 +56,18 @@ def timm_reference(model, path):
     return transform(upright_rgb(path))
 
 
-class TestStep6DataConfig:
+class TestStep5DataConfig:
     def test_has_the_settings_preprocess_needs(self, models):
         config = data_config(models["convnext_atto"])
         assert isinstance(config, dict), f"return a dict, not {type(config).__name__}"
         for key in ("input_size", "mean", "std", "interpolation", "crop_pct"):
             assert key in config, f"the config needs the key {key!r}"
-        assert tuple(config["input_size"]) == (3, 224, 224)
-        assert config["interpolation"] == "bicubic" and config["crop_pct"] == pytest.approx(0.875)
+        size = tuple(config["input_size"])
+        assert size == (3, 224, 224), f"convnext_atto takes input_size (3, 224, 224), not {size}"
+        assert config["interpolation"] == "bicubic" and config["crop_pct"] == pytest.approx(0.875), (
+            f"convnext_atto resizes bicubic with crop_pct 0.875, not {config['interpolation']!r} with "
+            f"{config['crop_pct']!r}: read the values with timm.data.resolve_data_config(model=model)"
+        )
 
     def test_reads_the_values_from_the_model(self, models):
         model = models["bilinear_160_crop_0.95"]
@@ -77,7 +81,7 @@ class TestStep6DataConfig:
             )
 
 
-class TestStep7Preprocess:
+class TestStep6Preprocess:
     @pytest.mark.parametrize("config_name", list(OVERLAYS))
     @pytest.mark.parametrize("photo", list(PHOTOS))
     def test_matches_timms_transform(self, models, config_name, photo):
@@ -90,9 +94,10 @@ class TestStep7Preprocess:
         )
         assert got.dtype == torch.float32, f"the tensor must be float32, got {got.dtype}"
         difference = (got - expected).abs()
+        largest = float(difference.max())
         per_channel = [f"{float(d):.3f}" for d in difference.flatten(1).mean(1)]
-        assert float(difference.max()) <= TOLERANCE, (
-            f"{photo} with {config_name}: differs from timm's transform by up to {float(difference.max()):.3f} "
+        assert largest <= TOLERANCE, (
+            f"{photo} with {config_name}: differs from timm's transform by up to {largest:.3f} "
             f"(mean per channel {per_channel}; allowed {TOLERANCE}). Check, in order: the photo is upright "
             "(EXIF), the resize keeps the aspect ratio, the crop is centered, the interpolation is the "
             "config's, values are /255, and (x - mean) / std uses the config's mean and std"
@@ -100,14 +105,16 @@ class TestStep7Preprocess:
         # The tolerance can tell a wrong mean/std apart (a self-check of this test, not of your code).
         cfg = timm.data.resolve_data_config(model=model)
         wrong = timm.data.create_transform(**{**cfg, "mean": cfg["std"], "std": cfg["mean"]})
-        assert float((wrong(upright_rgb(PHOTOS[photo])) - expected).abs().max()) > 100 * TOLERANCE
+        separated = float((wrong(upright_rgb(PHOTOS[photo])) - expected).abs().max()) > 100 * TOLERANCE
+        assert separated, "self-check of this test: the tolerance no longer tells a wrong mean/std apart"
 
     def test_a_pil_image_is_used_as_it_is(self, models):
         model = models["convnext_atto"]
         image = upright_rgb(PHOTOS["grace_hopper"])
         got = preprocess(image, data_config(model))
         expected = timm.data.create_transform(**timm.data.resolve_data_config(model=model))(image)
-        assert torch.allclose(got, expected, atol=TOLERANCE), "preprocess(PIL image) must equal timm's output"
+        same = tuple(got.shape) == tuple(expected.shape) and bool(torch.allclose(got, expected, atol=TOLERANCE))
+        assert same, "preprocess(PIL image) must equal timm's output: resize_and_crop, to_tensor, normalize"
 
     def test_a_pil_image_of_another_mode_is_converted(self, models):
         model = models["bilinear_160_crop_0.95"]
@@ -120,11 +127,12 @@ class TestStep7Preprocess:
     def test_a_bad_file_raises_image_load_error(self, models, tmp_path):
         path = tmp_path / "notes.jpg"
         path.write_text("not a photo")
+        config = data_config(models["convnext_atto"])
         with pytest.raises(ImageLoadError, match="notes.jpg"):
-            preprocess(path, data_config(models["convnext_atto"]))
+            preprocess(path, config)
 
 
-class TestStep7MakeBatch:
+class TestStep6MakeBatch:
     def test_stacks_images_into_a_batch(self, models):
         config = data_config(models["bilinear_160_crop_0.95"])
         items = [PHOTOS["grace_hopper"], upright_rgb(PHOTOS["astronaut"]), str(PHOTOS["exif_rotated"])]
@@ -135,15 +143,22 @@ class TestStep7MakeBatch:
             f"{tuple(batch.shape)}: torch.stack the preprocessed images"
         )
         for i, item in enumerate(items):
-            assert torch.allclose(batch[i], preprocess(item, config), atol=1e-6), (
-                f"batch[{i}] must equal preprocess(images[{i}], config), in the same order"
-            )
+            same = bool(torch.allclose(batch[i], preprocess(item, config), atol=1e-6))
+            assert same, f"batch[{i}] must equal preprocess(images[{i}], config), in the same order"
 
     def test_no_images_give_an_empty_batch(self, models):
-        batch = make_batch([], data_config(models["convnext_atto"]))
-        assert isinstance(batch, torch.Tensor) and tuple(batch.shape) == (0, 3, 224, 224), (
-            "no images must give an empty batch of shape (0, 3, 224, 224) — torch.stack([]) fails, so "
-            "handle the empty case yourself"
+        config = data_config(models["convnext_atto"])
+        try:
+            batch = make_batch([], config)
+        except NotImplementedError:  # an unfinished TODO: report it as it is
+            raise
+        except RuntimeError as exc:
+            pytest.fail(f"make_batch([]) raised a RuntimeError ({str(exc)[:80]}): torch.stack([]) fails, so "
+                        "handle the empty case yourself — return torch.empty((0, 3, size, size))")
+        shape = tuple(batch.shape) if isinstance(batch, torch.Tensor) else type(batch).__name__
+        assert shape == (0, 3, 224, 224), (
+            f"no images must give an empty batch of shape (0, 3, 224, 224), got {shape} — torch.stack([]) "
+            "fails, so handle the empty case yourself"
         )
 
     def test_one_bad_file_names_it(self, models, tmp_path):
@@ -155,7 +170,8 @@ class TestStep7MakeBatch:
     def test_the_batch_is_a_valid_model_input(self, models):
         model = models["convnext_atto"].eval()
         batch = make_batch([PHOTOS["astronaut"], PHOTOS["grace_hopper"]], data_config(model))
-        assert np.isfinite(batch.numpy()).all(), "the batch contains NaN or infinity"
+        finite = bool(np.isfinite(batch.numpy()).all())
+        assert finite, "the batch contains NaN or infinity"
         with torch.inference_mode():
             logits = model(batch)
         assert tuple(logits.shape) == (2, 1000), "the model must accept the batch as it is"
