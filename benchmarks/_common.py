@@ -39,11 +39,16 @@ def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 1) -> f
 
 def alternate(project: Callable[[], object], reference: Callable[[], object], repeats: int,
               warmup: int = 1) -> tuple[float, float]:
-    """Median seconds of each, timed in turns (a noisy neighbour slows both alike), after warm-up calls."""
+    """Median seconds of each, timed in pairs whose order alternates (a noisy neighbour slows both alike),
+    after ``warmup`` untimed rounds."""
     for _ in range(warmup):
         project(), reference()
     ours, theirs = [], []
-    for _ in range(repeats):
-        ours.append(timed(project))
-        theirs.append(timed(reference))
+    for i in range(repeats):
+        if i % 2 == 0:
+            ours.append(timed(project))
+            theirs.append(timed(reference))
+        else:
+            theirs.append(timed(reference))
+            ours.append(timed(project))
     return statistics.median(ours), statistics.median(theirs)

@@ -34,21 +34,15 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "solutions"))  # the reference solution of ex02
+sys.path.insert(0, str(REPO / "solutions"))  # the reference solution of ex02 (also in the RSS child process)
+from _common import timed  # noqa: E402
 
 SPEED_TARGET = 0.9  # embed's throughput >= 0.9 x the raw forward's
 MEMORY_SLACK = 4  # RSS growth from N = 1,000 to 10,000 <= 4 x the growth of the output array
 MODEL = "convnext_atto"
-
-
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def paired(first, second, warmup: int, rounds: int) -> tuple[float, float, float]:

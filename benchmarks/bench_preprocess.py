@@ -18,40 +18,14 @@ so the difference is the Python around it (open_image's checks, to_rgb's mode ha
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "solutions"))  # the reference solution of ex01
+from _common import REPO, alternate, exercise
 
 PHOTOS = [
     REPO / "images/people/grace_hopper/grace_hopper.jpg",
     REPO / "images/people/eileen_collins/astronaut.png",
 ]
-
-
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def alternate(project, reference, repeats: int, warmup: int = 2) -> tuple[float, float]:
-    """Median seconds of each, timed in pairs whose order alternates (a noisy neighbour hurts both alike),
-    after warm-up rounds."""
-    for _ in range(warmup):
-        project(), reference()
-    ours, theirs = [], []
-    for i in range(repeats):
-        if i % 2 == 0:
-            ours.append(timed(project))
-            theirs.append(timed(reference))
-        else:
-            theirs.append(timed(reference))
-            ours.append(timed(project))
-    return statistics.median(ours), statistics.median(theirs)
 
 
 def main(quick: bool = False) -> list[dict]:
@@ -60,7 +34,8 @@ def main(quick: bool = False) -> list[dict]:
     import torch
     from PIL import Image, ImageOps
 
-    from ex01_image_processing import data_config, preprocess
+    ex01 = exercise("ex01_image_processing")  # the reference solution
+    data_config, preprocess = ex01.data_config, ex01.preprocess
 
     n, repeats = (10, 3) if quick else (20, 7)
     model = timm.create_model("convnext_atto", pretrained=False)
@@ -78,14 +53,14 @@ def main(quick: bool = False) -> list[dict]:
         assert torch.allclose(preprocess(path, config), timm_from_file(path), atol=1e-4)
 
     ours, theirs = alternate(lambda: [preprocess(p, config) for p in paths],
-                             lambda: [timm_from_file(p) for p in paths], repeats)
+                             lambda: [timm_from_file(p) for p in paths], repeats, warmup=2)
     decoded = {}
     for path in PHOTOS:
         with Image.open(path) as image:
             decoded[path] = ImageOps.exif_transpose(image).convert("RGB")
     images = [decoded[p] for p in paths]
     ours_mem, theirs_mem = alternate(lambda: [preprocess(im, config) for im in images],
-                                     lambda: [transform(im) for im in images], repeats)
+                                     lambda: [transform(im) for im in images], repeats, warmup=2)
     rows = [
         {"measure": "preprocess from files (images/s)", "project": f"{n / ours:.1f} img/s",
          "reference": f"timm transform {n / theirs:.1f} img/s", "ratio": theirs / ours,

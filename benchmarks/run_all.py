@@ -85,7 +85,8 @@ def main() -> int:
     missed = [r["measure"] for r in rows if r.get("met") is False]
     if missed:
         print(f"\nmissed: {', '.join(missed)}")
-    return 0
+    crashed = [r["measure"] for r in rows if str(r.get("project", "")).startswith("FAILED")]
+    return 1 if crashed else 0
 
 
 if __name__ == "__main__":
