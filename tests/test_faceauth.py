@@ -124,6 +124,21 @@ class TestEvaluation:
         assert m["best_accuracy"] == pytest.approx(6 / 7)
         assert m["roc_auc"] == pytest.approx(roc_auc_score([1, 1, 1, 0, 0, 0, 0], [0.9, 0.8, 0.7, 0.75, .3, .2, .1]))
 
+    def test_several_backbones_are_compared_on_one_plot(self, probes, tmp_path):
+        import timm
+        import torch
+
+        torch.manual_seed(0)
+        weights = tmp_path / "convnext_atto.pt"  # an instructor's checkpoint file: no Hub download
+        torch.save(timm.create_model("convnext_atto", pretrained=False, num_classes=0).state_dict(), weights)
+        code, out, err = run_main(["eval", str(probes), "--model", "dlib_resnet,convnext_atto", "--weights",
+                                   str(weights), "--plot", str(tmp_path / "both.png"), "--json"])
+        assert code == 0, err
+        report = json.loads(out)["models"]
+        assert set(report) == {"dlib_resnet", "convnext_atto"}
+        assert report["convnext_atto"]["threshold"] == 0.85 and report["dlib_resnet"]["roc_auc"] == 1.0
+        assert (tmp_path / "both.png").stat().st_size > 10_000
+
     def test_pairs_csv_labels_and_relative_paths(self, probes, tmp_path):
         csv_path = probes / "pairs.csv"
         with open(csv_path, "w", newline="") as f:

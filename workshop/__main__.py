@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             from workshop.diffs import stub_diff
 
             chosen = [find_exercise(args.exercise)] if args.exercise else list(EXERCISES)
-            print("\n".join(stub_diff(ex, color=args.color) for ex in chosen))
+            color = args.color and sys.stdout.isatty()  # no escape codes in a pipe or a file
+            print("\n".join(stub_diff(ex, color=color) for ex in chosen))
             return 0
         if args.command == "solutions":
             return _pytest("exercises", "--target=solutions")
