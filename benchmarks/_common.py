@@ -52,3 +52,19 @@ def alternate(project: Callable[[], object], reference: Callable[[], object], re
             theirs.append(timed(reference))
             ours.append(timed(project))
     return statistics.median(ours), statistics.median(theirs)
+
+
+def run_on_a_tree(main: Callable[..., object], doc: str, quick_help: str, exercise_name: str) -> None:
+    """The command line of a benchmark that can time the learner's code: ``[--quick] [--target TREE]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--target", choices=("solutions", "exercises"), default="solutions",
+                        help="whose code to time: the reference solutions (default) or your exercises")
+    args = parser.parse_args()
+    try:
+        main(quick=args.quick, target=args.target)
+    except NotImplementedError as exc:
+        sys.exit(f"{exc}\nFinish {exercise_name} first (pytest exercises/{exercise_name}), "
+                 "or time the reference: --target solutions")

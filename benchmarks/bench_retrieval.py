@@ -20,14 +20,10 @@ The naive loop (score each row in Python, then sort everything) runs on the firs
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 
 import numpy as np
-from _common import alternate, exercise, median_seconds
-
-TREES = ("solutions", "exercises")
+from _common import alternate, exercise, median_seconds, run_on_a_tree
 
 TARGET = 1.2  # top_k may take at most 1.2 times as long as FAISS
 
@@ -133,13 +129,4 @@ def main(quick: bool = False, target: str = "solutions") -> list[dict]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="N = 20,000 and fewer repeats")
-    parser.add_argument("--target", choices=TREES, default="solutions",
-                        help="whose top_k to time: the reference solutions (default) or your exercises")
-    args = parser.parse_args()
-    try:
-        main(quick=args.quick, target=args.target)
-    except NotImplementedError as exc:
-        sys.exit(f"{exc}\nFinish ex05 first (pytest exercises/ex05_retrieval), or time the reference: "
-                 "--target solutions")
+    run_on_a_tree(main, __doc__, "N = 20,000 and fewer repeats", "ex05_retrieval")

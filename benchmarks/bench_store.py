@@ -17,16 +17,12 @@ Each timing is the median of 3 runs (the .npy ones of 5). Report only: no target
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-from _common import exercise, median_seconds
-
-TREES = ("solutions", "exercises")
+from _common import exercise, median_seconds, run_on_a_tree
 
 
 def seconds(s: float) -> str:
@@ -96,13 +92,4 @@ def main(quick: bool = False, target: str = "solutions") -> list[dict]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 embeddings instead of 10,000")
-    parser.add_argument("--target", choices=TREES, default="solutions",
-                        help="whose store to time: the reference solutions (default) or your exercises")
-    args = parser.parse_args()
-    try:
-        main(quick=args.quick, target=args.target)
-    except NotImplementedError as exc:
-        sys.exit(f"{exc}\nFinish ex04 first (pytest exercises/ex04_storage_local), or time the reference: "
-                 "--target solutions")
+    run_on_a_tree(main, __doc__, "1,000 embeddings instead of 10,000", "ex04_storage_local")
