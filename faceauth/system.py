@@ -82,6 +82,8 @@ class Identification:
 class FaceAuth:
     """Enroll, verify and identify faces with one backbone, one store and one tree of exercise code."""
 
+    BATCH = 32  # faces per embed() call
+
     def __init__(
         self,
         store: str | Path | None = None,
@@ -122,7 +124,7 @@ class FaceAuth:
             except ex04.StoreMismatchError as exc:
                 raise FaceAuthError(f"{exc}", "use the --model this store was made with, or another --store") from None
             except ex04.StoreError as exc:
-                raise FaceAuthError(f"{exc}", "point --store at a faceauth store file") from None
+                raise FaceAuthError(f"{exc}", "check the --store path; the file was left untouched") from None
             except OSError as exc:
                 raise FaceAuthError(f"cannot open the store {self.store_path}: {exc.strerror or exc}",
                                     "choose a readable, writable --store path") from None
@@ -158,11 +160,23 @@ class FaceAuth:
         self, sources: Sequence[str | Path], on_error: Callable[[str, FaceAuthError], None] | None = None,
         progress: Callable[[Iterable], Iterable] | None = None,
     ) -> list[Face]:
-        """Embed the largest face of each photo, in one batch (ex01 preprocess, ex02 embed).
+        """Embed the largest face of each photo, in batches (ex01 preprocess, ex02 embed).
 
         A photo that fails (unreadable, no face) raises, or — with ``on_error`` — is reported and skipped.
+        Faces are embedded ``BATCH`` at a time, so a folder of thousands of photos needs no more memory than one.
         """
-        chips, kept = [], []
+        faces_done: list[Face] = []
+        chips: list[Image.Image] = []
+        kept: list[tuple[str, int]] = []
+
+        def flush() -> None:
+            if chips:
+                batch = self.code.ex01.make_batch(chips, self.data_config())
+                embeddings = self.code.ex02.embed(self.model, batch)
+                faces_done.extend(Face(src, emb, n) for (src, n), emb in zip(kept, embeddings, strict=True))
+                chips.clear()
+                kept.clear()
+
         for source in progress(sources) if progress else sources:
             try:
                 chip, num_faces = self._face_pixels(source)
@@ -173,11 +187,10 @@ class FaceAuth:
                 continue
             chips.append(chip)
             kept.append((str(source), num_faces))
-        if not chips:
-            return []
-        batch = self.code.ex01.make_batch(chips, self.data_config())
-        embeddings = self.code.ex02.embed(self.model, batch)
-        return [Face(src, emb, n) for (src, n), emb in zip(kept, embeddings, strict=True)]
+            if len(chips) == self.BATCH:
+                flush()
+        flush()
+        return faces_done
 
     def embed_face(self, source: str | Path) -> Face:
         return self.embed_faces([source])[0]

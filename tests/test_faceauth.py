@@ -102,6 +102,7 @@ class TestThroughTheApi:
 class TestEvaluation:
     def test_metrics_agree_with_scikit_learn(self, probes):
         system = FaceAuth(store=None)
+        system.BATCH = 3  # 8 photos: embedded in batches of 3, 3 and 2
         pairs = evaluate.pairs_from_folder(probes)
         ev = evaluate.evaluate(system, pairs)
         assert len(ev.genuine) == 12 and len(ev.impostor) == 16 and not ev.no_face
