@@ -79,6 +79,17 @@ class Identification:
     num_faces: int
 
 
+@dataclass(frozen=True)
+class _Gallery:
+    """One read of the store, in the shape ex05's ``identify`` asks of a store: ``all_embeddings()``."""
+
+    names: list[str]
+    matrix: np.ndarray
+
+    def all_embeddings(self) -> tuple[list[str], np.ndarray]:
+        return self.names, self.matrix
+
+
 class FaceAuth:
     """Enroll, verify and identify faces with one backbone, one store and one tree of exercise code."""
 
@@ -218,31 +229,32 @@ class FaceAuth:
                                     "choose a writable --store path") from None
         return report
 
-    def _require_identities(self) -> list[str]:
-        names = list(self.store.identities())
+    def _gallery(self) -> _Gallery:
+        """Everyone's embeddings, read from the store once per operation (the file can be large)."""
+        names, matrix = self.store.all_embeddings()
         if not names:
             raise FaceAuthError(f"the store {self.store_path} is empty", "enroll someone first: faceauth enroll "
                                 "NAME PHOTO…")
-        return names
+        return _Gallery(list(names), matrix)
 
     def verify(self, name: str, source: str | Path) -> Verification:
         """Is the face in ``source`` the enrolled person ``name``? Scores against their best embedding."""
-        names = self._require_identities()
-        if name not in names:
+        gallery = self._gallery()
+        if name not in gallery.names:
             # Don't list who IS enrolled: a verifier should not reveal the other identities.
             raise FaceAuthError(f"{name!r} is not enrolled in {self.store_path}",
                                 f"enroll them first (faceauth enroll {name!r} PHOTO…), or see faceauth list")
         face = self.embed_face(source)
-        scores = self.code.ex03.cosine_similarity_many(face.embedding, self.store.get(name))
-        score = float(np.max(scores))
+        theirs = gallery.matrix[[n == name for n in gallery.names]]
+        score = float(np.max(self.code.ex03.cosine_similarity_many(face.embedding, theirs)))
         accepted = bool(self.code.ex03.is_match(score, self.threshold))
         return Verification(name, str(source), score, self.threshold, accepted, face.num_faces)
 
     def identify(self, source: str | Path, k: int = 5) -> Identification:
         """Who is in ``source``? Ranked candidates (ex05), or unknown below the threshold."""
-        self._require_identities()
+        gallery = self._gallery()
         face = self.embed_face(source)
-        result = self.code.ex05.identify(face.embedding, self.store, k=k, threshold=self.threshold)
+        result = self.code.ex05.identify(face.embedding, gallery, k=k, threshold=self.threshold)
         candidates = [(c.name, float(c.score)) for c in result.candidates]
         return Identification(str(source), result.name, float(result.score), self.threshold, candidates,
                               face.num_faces)
